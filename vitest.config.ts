@@ -1,0 +1,33 @@
+/**
+ * Every test runs inside workerd through @cloudflare/vitest-plugin: the gateway Worker from
+ * wrangler.toml (real ConfigStore Durable Object) plus the Bookinfo members and a test echo member as
+ * auxiliary Workers, bound exactly as in `npm start`. Loopback HTTP origins are started by
+ * test/global-setup.ts (Node) and their ports handed to the tests.
+ */
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { buildMembers, memberWorkers } from "./scripts/members.js";
+
+const PROJECT = "isthmus";
+const RUNNER = `vitest-plugin-runner-${PROJECT}`;
+
+buildMembers();
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: { ADMIN_TOKEN: "test-admin-token", ISTHMUS_DEV: "true" },
+        workers: memberWorkers(RUNNER),
+      },
+    }),
+  ],
+  test: {
+    name: PROJECT,
+    include: ["test/**/*.test.ts"],
+    globalSetup: ["./test/global-setup.ts"],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+  },
+});
