@@ -57,8 +57,9 @@ export interface AnalyzerMessage extends SourceLocation {
 
 /** istioctl's one-line form: `Error [IST0101] (VirtualService default/reviews bookinfo.yaml:12) Referenced host not found: "reviews"` */
 export function formatMessage(m: AnalyzerMessage): string {
-  const where = m.file ? ` ${m.file}${m.line ? `:${m.line}` : ""}` : "";
-  return `${m.level} [${m.code}] (${m.kind} ${m.namespace}/${m.name}${where}) ${m.message}`;
+  const file = m.file ? `${m.file}${m.line ? `:${m.line}` : ""}` : "";
+  const what = m.kind ? `${m.kind} ${m.namespace}/${m.name}` : "";
+  return `${m.level} [${m.code}] (${[what, file].filter(Boolean).join(" ") || "input"}) ${m.message}`;
 }
 
 /** Turns an admission error into the IST0106 analyzer message `istioctl analyze` would print. */

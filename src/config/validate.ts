@@ -83,7 +83,7 @@ export function validateDocument(doc: LoadedDocument, opts: ValidateOptions = {}
   if (raw.metadata === undefined) {
     push("metadata", "metadata.name is required", "FieldValueRequired");
   } else {
-    const m = metadataSchema.safeParse(raw.metadata);
+    const m = metadataSchema.safeParse(raw.metadata, { reportInput: true });
     if (!m.success) for (const issue of m.error.issues) pushIssue(issue, "metadata", push);
     if (typeof meta.name === "string") {
       if (meta.name === "") push("metadata.name", "name is required", "FieldValueRequired");
@@ -96,8 +96,9 @@ export function validateDocument(doc: LoadedDocument, opts: ValidateOptions = {}
   if (errors.length || !info) return { errors };
 
   const validator = validators[info.kind];
-  const specRaw = raw.spec === undefined ? {} : raw.spec;
-  const parsed = validator.spec.safeParse(specRaw);
+  // Kubernetes drops null fields before validating (they mean "unset"); so do we.
+  const specRaw = raw.spec === undefined || raw.spec === null ? {} : dropNulls(raw.spec);
+  const parsed = validator.spec.safeParse(specRaw, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) pushIssue(issue, "spec", push);
     return { errors };
@@ -114,6 +115,14 @@ export function validateDocument(doc: LoadedDocument, opts: ValidateOptions = {}
     resource: { apiVersion: raw.apiVersion as string, kind: info.kind, metadata, spec: specRaw as Record<string, unknown> },
     errors,
   };
+}
+
+function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls);
+  if (v === null || typeof v !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = dropNulls(x);
+  return out;
 }
 
 function pushIssue(issue: z.core.$ZodIssue, base: string, push: (path: string, message: string, code: ErrorCode) => void): void {
