@@ -1,7 +1,300 @@
+/**
+ * ConfigStore: the one authoritative copy of the mesh config (DESIGN §1). A SQLite Durable Object that
+ * holds the resources, a monotonically increasing snapshot version, the compiled snapshot of the
+ * current version and the resource sets of the last 50 versions (history, rollback).
+ *
+ * Every write runs synchronously inside one storage transaction: a Durable Object handles one event at
+ * a time and nothing here awaits between reading and writing, so concurrent applies serialise without
+ * lost updates, and a failure leaves the previous version untouched.
+ */
 import { DurableObject } from "cloudflare:workers";
+import { analyze } from "../config/analyzer/index.js";
+import { compileSnapshot } from "../config/compile/index.js";
+import type { AnalyzerMessage, ConfigError } from "../config/errors.js";
+import { meshOptions, type MeshOptions } from "../config/mesh-options.js";
+import { kindInfo, resourceKey, type Kind, type Resource } from "../config/resource.js";
+import type {
+  ApplyResultRow, ConfigStoreApi, HistoryEntry, ResourceRef, StoreOutcome, VersionedSnapshot,
+} from "./config-store-api.js";
 
-export class ConfigStore extends DurableObject<Env> {
-  async version(): Promise<number> {
-    return 0;
+/** Versions kept for history and rollback. */
+export const HISTORY_LIMIT = 50;
+/** SQLite rows are limited to 2 MB; large texts are stored in chunks below that. */
+const CHUNK = 1_000_000;
+
+interface StoredRow extends Record<string, SqlStorageValue> {
+  key: string;
+  body: string;
+}
+
+export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
+  private readonly mesh: MeshOptions;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.mesh = meshOptions(env);
+    ctx.blockConcurrencyWhile(async () => this.migrate()).catch((e) => console.error("ConfigStore migration failed", e));
   }
+
+  private migrate(): void {
+    const sql = this.ctx.storage.sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS resources (
+      key TEXT PRIMARY KEY, kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS versions (
+      version INTEGER PRIMARY KEY, created_at TEXT NOT NULL, cause TEXT NOT NULL, resources INTEGER NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS version_chunks (version INTEGER NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL,
+      PRIMARY KEY (version, seq))`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS snapshot_chunks (seq INTEGER PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL)`);
+  }
+
+  // ---- reads ----
+
+  async version(): Promise<number> {
+    return this.counter("version");
+  }
+
+  async get(ref: ResourceRef): Promise<Resource | null> {
+    const row = this.ctx.storage.sql.exec<StoredRow>(`SELECT key, body FROM resources WHERE key = ?`, keyOf(ref)).toArray()[0];
+    return row ? (JSON.parse(row.body) as Resource) : null;
+  }
+
+  async list(kind: Kind, namespace?: string): Promise<Resource[]> {
+    const rows = namespace === undefined
+      ? this.ctx.storage.sql.exec<StoredRow>(`SELECT key, body FROM resources WHERE kind = ? ORDER BY namespace, name`, kind).toArray()
+      : this.ctx.storage.sql.exec<StoredRow>(`SELECT key, body FROM resources WHERE kind = ? AND namespace = ? ORDER BY name`, kind, namespace).toArray();
+    return rows.map((r) => JSON.parse(r.body) as Resource);
+  }
+
+  async snapshot(haveVersion?: number): Promise<VersionedSnapshot | null> {
+    const version = this.counter("version");
+    if (haveVersion !== undefined && haveVersion >= version) return null;
+    return this.currentSnapshot();
+  }
+
+  async history(): Promise<HistoryEntry[]> {
+    return this.ctx.storage.sql
+      .exec<{ version: number; created_at: string; cause: string; resources: number }>(
+        `SELECT version, created_at, cause, resources FROM versions ORDER BY version DESC`)
+      .toArray()
+      .map((r) => ({ version: r.version, createdAt: r.created_at, cause: r.cause, resources: r.resources }));
+  }
+
+  async analyze(extra: Resource[]): Promise<AnalyzerMessage[]> {
+    const all = new Map(this.allResources().map((r) => [resourceKey(r), r]));
+    for (const r of extra) all.set(resourceKey(r), r);
+    return analyze([...all.values()], this.mesh);
+  }
+
+  // ---- writes ----
+
+  async apply(resources: Resource[], opts: { dryRun?: boolean; cause?: string } = {}): Promise<StoreOutcome> {
+    return this.write(opts.dryRun ?? false, opts.cause ?? "apply", (current, now, nextRv) => {
+      const results: ApplyResultRow[] = [];
+      const errors: ConfigError[] = [];
+      for (const incoming of resources) {
+        const key = resourceKey(incoming);
+        const existing = current.get(key);
+        const ref = refOf(incoming);
+        const rv = incoming.metadata.resourceVersion;
+        if (existing && rv !== undefined && rv !== existing.metadata.resourceVersion) {
+          errors.push(conflict(incoming, existing));
+          continue;
+        }
+        if (!existing && rv !== undefined && rv !== "") {
+          // Kubernetes: an update with a resourceVersion of an object that no longer exists is a conflict too.
+          errors.push({ ...ref, path: "metadata.resourceVersion", code: "Conflict",
+            message: `Operation cannot be fulfilled on ${describe(incoming)}: the object has been deleted (resourceVersion ${rv})` });
+          continue;
+        }
+        if (existing && sameContent(existing, incoming)) {
+          results.push({ ...ref, apiVersion: incoming.apiVersion, action: "unchanged" });
+          continue;
+        }
+        current.set(key, stamp(incoming, existing, now, nextRv()));
+        results.push({ ...ref, apiVersion: incoming.apiVersion, action: existing ? "configured" : "created" });
+      }
+      return errors.length ? { status: 409, errors } : { results };
+    });
+  }
+
+  async put(resource: Resource, opts: { dryRun?: boolean } = {}): Promise<StoreOutcome> {
+    return this.apply([resource], { dryRun: opts.dryRun, cause: "put" });
+  }
+
+  async delete(refs: ResourceRef[], opts: { dryRun?: boolean } = {}): Promise<StoreOutcome> {
+    return this.write(opts.dryRun ?? false, "delete", (current) => {
+      const results: ApplyResultRow[] = [];
+      for (const ref of refs) {
+        const key = keyOf(ref);
+        const existing = current.get(key);
+        if (!existing) {
+          results.push({ ...ref, apiVersion: apiVersionOf(ref.kind), action: "notfound" });
+          continue;
+        }
+        current.delete(key);
+        results.push({ ...ref, apiVersion: existing.apiVersion, action: "deleted" });
+      }
+      return { results };
+    });
+  }
+
+  async rollback(version: number): Promise<StoreOutcome> {
+    const target = this.versionResources(version);
+    if (!target) {
+      const kept = this.historyVersions();
+      return { ok: false, status: 404, errors: [{ kind: "", namespace: "", name: "", path: "version", code: "NotFound",
+        message: `version ${version} is not in the history (kept: ${kept.length ? `${kept.at(-1)}..${kept[0]}` : "none"})` }] };
+    }
+    return this.write(false, `rollback to ${version}`, (current, now, nextRv) => {
+      const results: ApplyResultRow[] = [];
+      const wanted = new Map(target.map((r) => [resourceKey(r), r]));
+      for (const [key, r] of current) {
+        if (!wanted.has(key)) { current.delete(key); results.push({ ...refOf(r), apiVersion: r.apiVersion, action: "deleted" }); }
+      }
+      for (const [key, r] of wanted) {
+        const existing = current.get(key);
+        if (existing && sameContent(existing, r)) continue;
+        current.set(key, stamp(r, existing ?? r, now, nextRv()));
+        results.push({ ...refOf(r), apiVersion: r.apiVersion, action: existing ? "configured" : "created" });
+      }
+      return { results };
+    });
+  }
+
+  // ---- internals ----
+
+  /**
+   * Runs `change` on a copy of the current resources; when it reports no errors and changed anything,
+   * compiles the new set and stores resources, version, history and snapshot in one transaction.
+   */
+  private write(
+    dryRun: boolean,
+    cause: string,
+    change: (current: Map<string, Resource>, now: string, nextRv: () => number) => { results?: ApplyResultRow[]; status?: 404 | 409 | 422; errors?: ConfigError[] },
+  ): StoreOutcome {
+    const before = new Map(this.allResources().map((r) => [resourceKey(r), r]));
+    const current = new Map(before);
+    const now = new Date().toISOString();
+    let rv = this.counter("resourceVersion");
+    const outcome = change(current, now, () => ++rv);
+    if (outcome.errors?.length) return { ok: false, status: outcome.status ?? 422, errors: outcome.errors };
+    const results = outcome.results ?? [];
+    const resources = [...current.values()];
+    const touched = new Set(results.map((r) => keyOf(r)));
+    const warnings = analyze(resources, this.mesh).filter((m) => touched.has(keyOf({ kind: m.kind as Kind, namespace: m.namespace, name: m.name })));
+    const changed = results.some((r) => r.action !== "unchanged" && r.action !== "notfound");
+    const version = this.counter("version");
+    if (!changed) return { ok: true, version, results, warnings };
+    const next = version + 1;
+    // Compile before writing anything: a compiler failure must leave the stored config as it was.
+    const snapshot = compileSnapshot(resources, { ...this.mesh, version: next });
+    const json = JSON.stringify(snapshot);
+    if (dryRun) return { ok: true, version, results, warnings };
+    this.ctx.storage.transactionSync(() => {
+      const sql = this.ctx.storage.sql;
+      for (const key of before.keys()) if (!current.has(key)) sql.exec(`DELETE FROM resources WHERE key = ?`, key);
+      for (const [key, r] of current) {
+        if (before.get(key) === r) continue;
+        sql.exec(`INSERT OR REPLACE INTO resources (key, kind, namespace, name, body) VALUES (?, ?, ?, ?, ?)`,
+          key, r.kind, r.metadata.namespace, r.metadata.name, JSON.stringify(r));
+      }
+      this.setCounter("version", next);
+      this.setCounter("resourceVersion", rv);
+      sql.exec(`INSERT INTO versions (version, created_at, cause, resources) VALUES (?, ?, ?, ?)`, next, now, cause, resources.length);
+      writeChunks(sql, `INSERT INTO version_chunks (version, seq, data) VALUES (?, ?, ?)`, next, JSON.stringify(sortByKey(resources)));
+      sql.exec(`DELETE FROM snapshot_chunks`);
+      chunks(json).forEach((data, seq) => sql.exec(`INSERT INTO snapshot_chunks (seq, version, data) VALUES (?, ?, ?)`, seq, next, data));
+      const oldest = next - HISTORY_LIMIT;
+      sql.exec(`DELETE FROM versions WHERE version <= ?`, oldest);
+      sql.exec(`DELETE FROM version_chunks WHERE version <= ?`, oldest);
+    });
+    return { ok: true, version: next, results, warnings, snapshot: { version: next, json } };
+  }
+
+  private currentSnapshot(): VersionedSnapshot {
+    const rows = this.ctx.storage.sql.exec<{ version: number; data: string }>(`SELECT version, data FROM snapshot_chunks ORDER BY seq`).toArray();
+    if (rows.length === 0) {
+      const empty = compileSnapshot([], { ...this.mesh, version: 0 });
+      return { version: 0, json: JSON.stringify(empty) };
+    }
+    return { version: rows[0]!.version, json: rows.map((r) => r.data).join("") };
+  }
+
+  private allResources(): Resource[] {
+    return this.ctx.storage.sql.exec<StoredRow>(`SELECT key, body FROM resources ORDER BY key`).toArray().map((r) => JSON.parse(r.body) as Resource);
+  }
+
+  private versionResources(version: number): Resource[] | null {
+    const rows = this.ctx.storage.sql.exec<{ data: string }>(`SELECT data FROM version_chunks WHERE version = ? ORDER BY seq`, version).toArray();
+    return rows.length ? (JSON.parse(rows.map((r) => r.data).join("")) as Resource[]) : null;
+  }
+
+  private historyVersions(): number[] {
+    return this.ctx.storage.sql.exec<{ version: number }>(`SELECT version FROM versions ORDER BY version DESC`).toArray().map((r) => r.version);
+  }
+
+  private counter(name: string): number {
+    const row = this.ctx.storage.sql.exec<{ v: number }>(`SELECT v FROM meta WHERE k = ?`, name).toArray()[0];
+    return row?.v ?? 0;
+  }
+
+  private setCounter(name: string, value: number): void {
+    this.ctx.storage.sql.exec(`INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)`, name, value);
+  }
+}
+
+/** Sets resourceVersion, creationTimestamp and generation as the API server would. */
+function stamp(incoming: Resource, existing: Resource | undefined, now: string, rv: number): Resource {
+  const metadata = { ...incoming.metadata };
+  metadata.resourceVersion = String(rv);
+  metadata.creationTimestamp = existing?.metadata.creationTimestamp ?? now;
+  metadata.generation = (existing?.metadata.generation ?? 0) + 1;
+  delete metadata.uid;
+  return { apiVersion: incoming.apiVersion, kind: incoming.kind, metadata, spec: incoming.spec };
+}
+
+function keyOf(ref: ResourceRef): string {
+  return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+function refOf(r: Resource): ResourceRef {
+  return { kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name };
+}
+
+function apiVersionOf(kind: Kind): string {
+  const info = kindInfo(kind);
+  return info ? `${info.group}/${info.versions[0]}` : "";
+}
+
+function describe(r: Resource): string {
+  const info = kindInfo(r.kind);
+  return `${info?.plural ?? r.kind}.${info?.group ?? ""} "${r.metadata.name}"`;
+}
+
+function conflict(incoming: Resource, existing: Resource): ConfigError {
+  return {
+    ...refOf(incoming), path: "metadata.resourceVersion", code: "Conflict",
+    message: `Operation cannot be fulfilled on ${describe(incoming)}: the object has been modified; please apply your changes to the latest version and try again (resourceVersion ${incoming.metadata.resourceVersion}, stored ${existing.metadata.resourceVersion})`,
+  };
+}
+
+/** Unchanged = same apiVersion, labels, annotations and spec (server-set metadata ignored). */
+function sameContent(a: Resource, b: Resource): boolean {
+  const pick = (r: Resource) => JSON.stringify([r.apiVersion, r.metadata.labels ?? {}, r.metadata.annotations ?? {}, r.spec]);
+  return pick(a) === pick(b);
+}
+
+function sortByKey(rs: Resource[]): Resource[] {
+  return [...rs].sort((a, b) => (resourceKey(a) < resourceKey(b) ? -1 : 1));
+}
+
+function chunks(text: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += CHUNK) out.push(text.slice(i, i + CHUNK));
+  return out.length ? out : [""];
+}
+
+function writeChunks(sql: SqlStorage, stmt: string, version: number, text: string): void {
+  chunks(text).forEach((data, seq) => sql.exec(stmt, version, seq, data));
 }

@@ -1,0 +1,29 @@
+/**
+ * Mesh-wide settings of one gateway deployment (Istio's MeshConfig and the gateway workload's
+ * identity), read from the Worker's vars. One place, so the ConfigStore (which compiles and analyzes)
+ * and the gateway (which serves) agree.
+ */
+import { parseLabels } from "./hosts.js";
+
+export interface MeshOptions {
+  /** Labels of the gateway workload: Gateways and policies select it by these (default `istio=ingressgateway`). */
+  gatewayLabels: Record<string, string>;
+  /** Namespace the gateway workload lives in (default `istio-system`). */
+  gatewayNamespace: string;
+  /** SPIFFE trust domain (default `cluster.local`). */
+  trustDomain: string;
+}
+
+export interface MeshVars {
+  GATEWAY_LABELS?: string;
+  GATEWAY_NAMESPACE?: string;
+  TRUST_DOMAIN?: string;
+}
+
+export function meshOptions(vars: MeshVars): MeshOptions {
+  return {
+    gatewayLabels: parseLabels(vars.GATEWAY_LABELS ?? "istio=ingressgateway"),
+    gatewayNamespace: vars.GATEWAY_NAMESPACE || "istio-system",
+    trustDomain: vars.TRUST_DOMAIN || "cluster.local",
+  };
+}

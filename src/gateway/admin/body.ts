@@ -1,0 +1,60 @@
+/**
+ * Reading admin request bodies: at most 1 MiB (413 beyond, before parsing anything), YAML or JSON in
+ * any of the four forms, then admission (validate). Returns resources or the errors to answer 422 with.
+ */
+import type { ConfigError } from "../../config/errors.js";
+import { loadText, type LoadedDocument } from "../../config/loader.js";
+import type { Resource } from "../../config/resource.js";
+import { validateDocuments } from "../../config/validate.js";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export class BodyTooLarge extends Error {
+  constructor() {
+    super(`request body is larger than ${MAX_BODY_BYTES} bytes (1 MiB)`);
+  }
+}
+
+/** Reads the body as text, refusing more than MAX_BODY_BYTES whatever Content-Length says. */
+export async function readBodyText(req: Request): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) {
+    await req.body?.cancel();
+    throw new BodyTooLarge();
+  }
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw new BodyTooLarge();
+    }
+    parts.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) { all.set(p, at); at += p.byteLength; }
+  return new TextDecoder().decode(all);
+}
+
+export interface Admitted {
+  resources: Resource[];
+  documents: LoadedDocument[];
+  errors: ConfigError[];
+}
+
+/** Loads and validates a body. An empty body is an error (nothing to apply). */
+export function admit(text: string): Admitted {
+  const loaded = loadText(text);
+  if (loaded.errors.length) return { resources: [], documents: [], errors: loaded.errors };
+  if (loaded.documents.length === 0) {
+    return { resources: [], documents: [], errors: [{ kind: "", namespace: "", name: "", path: "", code: "FieldValueRequired", message: "the body holds no resources" }] };
+  }
+  const { resources, errors } = validateDocuments(loaded.documents);
+  return { resources, documents: loaded.documents, errors };
+}
