@@ -1,20 +1,92 @@
+/**
+ * The gateway Worker. `fetch` serves north-south traffic (clients at the edge) and the admin API;
+ * `MeshEntrypoint` serves east-west traffic: members call it through their service binding
+ * (`env.MESH.fetch("http://reviews:9080/...")`), and the binding's props say who they are.
+ */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { ConfigStore } from "../durable/config-store.js";
+import type { ConfigStoreApi } from "../durable/config-store-api.js";
+import { createAdminApp } from "./admin/app.js";
+import { explainRequest } from "./explain.js";
+import { installSnapshot, liveConfig } from "./live-config.js";
+import { renderMetrics } from "./metrics.js";
+import { runPipeline } from "./pipeline.js";
+import type { Caller, RequestContext } from "./request-context.js";
+import { meshOptions } from "../config/mesh-options.js";
 
 export { ConfigStore };
 
-export class MeshEntrypoint extends WorkerEntrypoint<Env, { namespace?: string; serviceAccount?: string }> {
+/** The ConfigStore is a single object: the one authoritative copy of the config. */
+export function configStore(env: Env): ConfigStoreApi {
+  return env.CONFIG_STORE.getByName("config") as unknown as ConfigStoreApi;
+}
+
+let admin: { prefix: string; app: ReturnType<typeof createAdminApp> } | undefined;
+
+function adminApp(prefix: string) {
+  if (admin?.prefix !== prefix) {
+    admin = {
+      prefix,
+      app: createAdminApp(prefix, {
+        store: configStore,
+        install: installSnapshot,
+        configDump: async (env, ctx) => (await liveConfig({ store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) })).snapshot,
+        explain: (env, ctx, input) => explainRequest(env, ctx, input),
+        metrics: renderMetrics,
+      }),
+    };
+  }
+  return admin.app;
+}
+
+/** Identity stamped on a member's binding to the gateway (wrangler.toml `props`). */
+export interface MemberProps {
+  namespace?: string;
+  serviceAccount?: string;
+}
+
+export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, caller: Caller): Promise<Response> {
+  const url = new URL(request.url);
+  const live = await liveConfig({ store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) });
+  const listener = caller.kind === "mesh" ? "mesh" : "gateway";
+  const scheme = url.protocol === "https:" ? "https" : "http";
+  const rc: RequestContext = {
+    request,
+    env,
+    waitUntil: (p) => ctx.waitUntil(p),
+    live,
+    listener,
+    scheme,
+    port: listener === "mesh" ? Number(url.port || (scheme === "https" ? 443 : 80)) : scheme === "https" ? 443 : 80,
+    startedAt: Date.now(),
+    caller,
+    authority: listener === "mesh" ? url.host : (request.headers.get("host") ?? url.host),
+    path: url.pathname + url.search,
+    method: request.method,
+    headers: new Headers(request.headers),
+    requestId: "",
+    flag: "-",
+    responseEditors: [],
+  };
+  return runPipeline(rc);
+}
+
+export class MeshEntrypoint extends WorkerEntrypoint<Env, MemberProps> {
   override async fetch(request: Request): Promise<Response> {
-    return Response.json({ caller: this.ctx.props, url: request.url });
+    const props = this.ctx.props ?? {};
+    const { trustDomain } = meshOptions(this.env);
+    const caller: Caller = props.namespace && props.serviceAccount
+      ? { kind: "mesh", namespace: props.namespace, serviceAccount: props.serviceAccount, principal: `${trustDomain}/ns/${props.namespace}/sa/${props.serviceAccount}` }
+      : { kind: "mesh", namespace: props.namespace };
+    return serve(request, this.env, this.ctx, caller);
   }
 }
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    void ctx;
+    const prefix = env.ADMIN_PREFIX || "/_mesh";
     const url = new URL(request.url);
-    if (url.pathname === "/_mesh/healthz") return Response.json({ status: "ok" });
-    if (url.pathname === "/pp") return env.BOOKINFO_PRODUCTPAGE.fetch(new Request("http://productpage/productpage"));
-    return new Response("no route", { status: 404 });
+    if (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) return adminApp(prefix).fetch(request, env, ctx);
+    return serve(request, env, ctx, { kind: "edge" });
   },
 } satisfies ExportedHandler<Env>;

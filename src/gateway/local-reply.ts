@@ -1,0 +1,39 @@
+/**
+ * A response the gateway makes itself (Envoy's "local reply"): status, body and the response flag
+ * that the access log and the `response_flags` metric label carry (DESIGN §2).
+ */
+
+/** Envoy response flags used by Isthmus. */
+export type ResponseFlag =
+  | "NR" // no route
+  | "NC" // no cluster
+  | "UH" // no healthy upstream
+  | "UF" // upstream connection failure
+  | "URX" // upstream retry limit exceeded
+  | "UO" // upstream overflow (concurrency limit)
+  | "UT" // upstream request timeout
+  | "RL" // rate limited
+  | "UAEX" // unauthorized by external authorization
+  | "RBAC" // denied by AuthorizationPolicy (Envoy logs "rbac_access_denied_matched_policy[...]")
+  | "FI" // fault injected abort
+  | "DI" // fault injected delay
+  | "DC" // downstream connection termination
+  | "UC" // upstream connection termination
+  | "-";
+
+export interface LocalReply {
+  status: number;
+  body: string;
+  flag: ResponseFlag;
+  headers?: Record<string, string>;
+}
+
+export function localReply(status: number, body: string, flag: ResponseFlag, headers?: Record<string, string>): LocalReply {
+  return { status, body, flag, headers };
+}
+
+export function toResponse(reply: LocalReply): Response {
+  const headers = new Headers(reply.headers);
+  if (!headers.has("content-type")) headers.set("content-type", "text/plain");
+  return new Response(reply.body, { status: reply.status, headers });
+}

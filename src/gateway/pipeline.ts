@@ -1,0 +1,48 @@
+/**
+ * The request pipeline, in DESIGN §2's order — the one place that order is declared.
+ *
+ *  1. normalize        path normalization, request id
+ *  2. virtual_host     virtual host by Host, Gateway httpsRedirect
+ *  7. route            first matching route
+ *  9. router           redirect | direct response | forward
+ * 10. response         response header ops; metrics and access log
+ */
+import type { RequestFilter, TerminalFilter } from "./filters/filter.js";
+import { normalizeFilter } from "./filters/normalize.js";
+import { routeMatchFilter } from "./filters/route-match.js";
+import { routerFilter } from "./filters/router.js";
+import { virtualHostFilter } from "./filters/virtual-host.js";
+import { toResponse } from "./local-reply.js";
+import type { RequestContext } from "./request-context.js";
+
+export const REQUEST_FILTERS: readonly RequestFilter[] = [
+  normalizeFilter,
+  virtualHostFilter,
+  routeMatchFilter,
+];
+
+export const TERMINAL: TerminalFilter = routerFilter;
+
+/** Runs the chain for one request. */
+export async function runPipeline(rc: RequestContext): Promise<Response> {
+  let response: Response | undefined;
+  for (const filter of REQUEST_FILTERS) {
+    const reply = await filter.onRequest(rc);
+    if (reply) {
+      rc.flag = reply.flag;
+      response = toResponse(reply);
+      break;
+    }
+  }
+  response ??= await TERMINAL.handle(rc);
+  return finish(rc, response);
+}
+
+function finish(rc: RequestContext, response: Response): Response {
+  let out = response;
+  if (rc.responseEditors.length || rc.listener === "gateway") {
+    out = new Response(response.body, response); // make headers mutable
+    for (const edit of rc.responseEditors) edit(out.headers);
+  }
+  return out;
+}

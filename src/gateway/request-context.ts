@@ -1,0 +1,51 @@
+/**
+ * Everything one request carries through the filter chain: the request as received, what earlier
+ * filters decided (identity, claims, route), and what later ones need (response header ops, flags).
+ */
+import type { Cluster, WeightedDestination } from "../config/snapshot.js";
+import type { MatchedRoute, SelectedVirtualHost } from "../router/index.js";
+import type { LiveConfig } from "./live-config.js";
+import type { ResponseFlag } from "./local-reply.js";
+
+/** Who is calling: a mesh member (identity from its binding) or an edge client. */
+export interface Caller {
+  kind: "mesh" | "edge";
+  /** SPIFFE identity without the scheme: `<trust-domain>/ns/<ns>/sa/<sa>` (mesh members, verified client certs). */
+  principal?: string;
+  namespace?: string;
+  serviceAccount?: string;
+}
+
+export interface RequestContext {
+  readonly request: Request;
+  readonly env: Env;
+  readonly waitUntil: (p: Promise<unknown>) => void;
+  readonly live: LiveConfig;
+  readonly listener: "gateway" | "mesh";
+  readonly scheme: "http" | "https";
+  /** Listener port (gateway: from the scheme; mesh: the port the member called). */
+  readonly port: number;
+  readonly startedAt: number;
+  readonly caller: Caller;
+  /** `Host` as sent (may include a port). */
+  authority: string;
+  /** Normalized path with query. */
+  path: string;
+  method: string;
+  /** Headers to send upstream (a mutable copy). */
+  headers: Headers;
+  requestId: string;
+  /** Validated JWT claims (RequestAuthentication). */
+  claims?: Record<string, unknown>;
+  requestPrincipal?: string;
+  vhost?: SelectedVirtualHost;
+  decision?: MatchedRoute;
+  destination?: WeightedDestination;
+  cluster?: Cluster;
+  /** Which endpoint served the request (`binding:NAME` or `host:port`). */
+  upstreamHost?: string;
+  /** Envoy response flag for the access log and metrics. */
+  flag: ResponseFlag;
+  /** Applied to the response just before it leaves (route/destination header ops, CORS...). */
+  responseEditors: ((headers: Headers) => void)[];
+}

@@ -1,0 +1,59 @@
+/**
+ * Bookinfo end to end through the gateway in workerd: the admin API applies examples/bookinfo/*.yaml,
+ * then a client asks for /productpage with Host bookinfo.local; productpage calls details and reviews
+ * through its binding to the gateway (east-west), and reviews v2/v3 call ratings the same way.
+ */
+import { exports } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { applyYaml, BOOKINFO_YAML, TASKS } from "../helpers/admin.js";
+
+describe("Bookinfo through the mesh", () => {
+  beforeAll(async () => {
+    const res = await applyYaml(BOOKINFO_YAML);
+    expect(res.status).toBe(200);
+  });
+
+  it("serves the product page with details and reviews", async () => {
+    const res = await exports.default.fetch("http://127.0.0.1:8787/productpage", { headers: { host: "bookinfo.local" } });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain("The Comedy of Errors");
+    expect(html).toContain("PublisherA"); // details, through the mesh
+    expect(html).toMatch(/Reviews served by: reviews-v[123]/); // reviews, through the mesh
+  });
+
+  it("load-balances reviews over v1, v2 and v3 when no VirtualService narrows it", async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 30 && seen.size < 3; i++) {
+      const html = await (await exports.default.fetch("http://gw/productpage", { headers: { host: "bookinfo.local" } })).text();
+      const m = /Reviews served by: (reviews-v\d)/.exec(html);
+      if (m) seen.add(m[1]!);
+    }
+    expect([...seen].sort()).toEqual(["reviews-v1", "reviews-v2", "reviews-v3"]);
+  });
+
+  it("routes every call to reviews v1 after virtual-service-all-v1 (no stars)", async () => {
+    expect((await applyYaml(TASKS.allV1)).status).toBe(200);
+    for (let i = 0; i < 5; i++) {
+      const html = await (await exports.default.fetch("http://gw/productpage", { headers: { host: "bookinfo.local" } })).text();
+      expect(html).toContain("Reviews served by: reviews-v1");
+      expect(html).not.toContain("★");
+    }
+  });
+
+  it("sends jason to v2 (black stars) by the end-user header, others to v1", async () => {
+    expect((await applyYaml(TASKS.jasonV2)).status).toBe(200);
+    const jason = await (await exports.default.fetch("http://gw/productpage", { headers: { host: "bookinfo.local", "end-user": "jason" } })).text();
+    expect(jason).toContain("Reviews served by: reviews-v2");
+    expect(jason).toContain('style="color:black"');
+    const other = await (await exports.default.fetch("http://gw/productpage", { headers: { host: "bookinfo.local" } })).text();
+    expect(other).toContain("Reviews served by: reviews-v1");
+  });
+
+  it("answers 404 for a path the gateway VirtualService does not route, and for an unknown host", async () => {
+    const a = await exports.default.fetch("http://gw/admin", { headers: { host: "bookinfo.local" } });
+    expect(a.status).toBe(404);
+    const b = await exports.default.fetch("http://gw/productpage", { headers: { host: "other.local" } });
+    expect(b.status).toBe(404);
+  });
+});
