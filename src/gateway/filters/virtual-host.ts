@@ -1,16 +1,25 @@
 /**
  * Stage 2: the virtual host for the request's Host (port ignored; exact > `*.suffix` > `*`), and the
  * Gateway server's `tls.httpsRedirect` (301 to https).
+ *
+ * Local dev only (ISTHMUS_DEV=true, set by `npm start` and the tests): a request whose Host is the
+ * loopback address itself and names no virtual host is matched against every gateway virtual host in
+ * order, and the first with a matching route serves it. Clients that cannot set Host (Node's fetch
+ * drops it) can then still reach their routes on 127.0.0.1:8787. A deployed gateway never does this.
  */
+import type { Snapshot } from "../../config/snapshot.js";
+import { stripPort } from "../../config/hosts.js";
 import { httpsRedirect } from "../../policy/redirect.js";
+import type { SelectedVirtualHost } from "../../router/index.js";
 import { localReply } from "../local-reply.js";
+import type { RequestContext } from "../request-context.js";
 import { routeInput } from "../route-input.js";
 import type { RequestFilter } from "./filter.js";
 
 export const virtualHostFilter: RequestFilter = {
   name: "virtual_host",
   onRequest(rc) {
-    const vhost = rc.live.router.virtualHost(routeInput(rc));
+    const vhost = rc.live.router.virtualHost(routeInput(rc)) ?? devLoopbackHost(rc);
     if (!vhost) return localReply(404, "", "NR");
     rc.vhost = vhost;
     if (vhost.httpsRedirect && rc.scheme === "http") {
@@ -20,3 +29,23 @@ export const virtualHostFilter: RequestFilter = {
     return undefined;
   },
 };
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const domainsBySnapshot = new WeakMap<Snapshot, string[]>();
+
+function devLoopbackHost(rc: RequestContext): SelectedVirtualHost | undefined {
+  if (rc.listener !== "gateway" || rc.env.ISTHMUS_DEV !== "true" || !LOOPBACK.has(stripPort(rc.authority))) return undefined;
+  const snapshot = rc.live.snapshot;
+  let domains = domainsBySnapshot.get(snapshot);
+  if (!domains) {
+    // One concrete name per virtual host (`*.example.com` → `x.example.com`), in route-config order.
+    domains = snapshot.listeners.gateway.routeConfigs.flatMap((c) => c.virtualHosts.map((v) => (v.domains[0] ?? "*").replace(/^\*/, "x")));
+    domainsBySnapshot.set(snapshot, domains);
+  }
+  for (const domain of domains) {
+    const input = { ...routeInput(rc), authority: domain };
+    const vhost = rc.live.router.virtualHost(input);
+    if (vhost && rc.live.router.match(vhost, input).outcome === "matched") return vhost;
+  }
+  return undefined;
+}
