@@ -33,7 +33,8 @@ export type Kind =
   | "PeerAuthentication"
   | "RequestAuthentication"
   | "AuthorizationPolicy"
-  | "Telemetry";
+  | "Telemetry"
+  | "RateLimitPolicy";
 
 export interface KindInfo {
   kind: Kind;
@@ -48,6 +49,8 @@ export interface KindInfo {
 const NETWORKING = ["v1", "v1beta1", "v1alpha3"] as const;
 const SECURITY = ["v1", "v1beta1"] as const;
 const TELEMETRY = ["v1", "v1alpha1"] as const;
+/** Isthmus's own API group, for what Istio has no API for (first-class rate limits). */
+export const ISTHMUS_GROUP = "policy.isthmus.dev";
 
 export const KINDS: readonly KindInfo[] = [
   { kind: "Gateway", group: "networking.istio.io", versions: NETWORKING, plural: "gateways", aliases: ["gateway", "gw"] },
@@ -59,6 +62,7 @@ export const KINDS: readonly KindInfo[] = [
   { kind: "RequestAuthentication", group: "security.istio.io", versions: SECURITY, plural: "requestauthentications", aliases: ["requestauthentication", "ra"] },
   { kind: "AuthorizationPolicy", group: "security.istio.io", versions: SECURITY, plural: "authorizationpolicies", aliases: ["authorizationpolicy", "ap"] },
   { kind: "Telemetry", group: "telemetry.istio.io", versions: TELEMETRY, plural: "telemetries", aliases: ["telemetry"] },
+  { kind: "RateLimitPolicy", group: ISTHMUS_GROUP, versions: ["v1alpha1"], plural: "ratelimitpolicies", aliases: ["ratelimitpolicy", "rlp"] },
 ];
 
 const byKind = new Map(KINDS.map((k) => [k.kind, k]));

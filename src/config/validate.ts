@@ -12,11 +12,13 @@ import { networkingValidators } from "./schemas/networking.js";
 import type { KindValidator, RuleContext } from "./schemas/registry.js";
 import { securityValidators } from "./schemas/security.js";
 import { telemetryValidators } from "./schemas/telemetry.js";
+import { rateLimitValidators } from "./schemas/rate-limit-policy.js";
 
 const validators: Record<Kind, KindValidator<any>> = {
   ...networkingValidators,
   ...securityValidators,
   ...telemetryValidators,
+  ...rateLimitValidators,
 };
 
 const metadataSchema = z.strictObject({

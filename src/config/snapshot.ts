@@ -1,0 +1,260 @@
+/**
+ * The compiled Snapshot: what the gateway serves, produced once per config version by
+ * `compileSnapshot` (src/config/compile) from validated resources.
+ *
+ * It is plain JSON data — no functions, class instances or Maps — because the ConfigStore Durable
+ * Object stores it and `GET /_mesh/config_dump` prints it. The router hydrates it once per version
+ * (`buildRouter`: regexes compiled, host and path indexes built); nothing here is interpreted per
+ * request. Shapes follow Envoy's model as Istio generates it (route configs per gateway port, virtual
+ * hosts by domain, one route per match block, clusters named `outbound|port|subset|host`), with
+ * Istio's field names as the vocabulary.
+ */
+import type {
+  CorsPolicy,
+  HTTPFaultInjection,
+  HTTPRetry,
+  Headers as HeadersSpec,
+  StringMatch,
+} from "./schemas/virtual-service.js";
+import type { TrafficPolicy as TrafficPolicySpec } from "./schemas/destination-rule.js";
+
+export type { StringMatch };
+
+export interface Snapshot {
+  /** Config version this snapshot was compiled from (ConfigStore's monotonic counter). */
+  version: number;
+  /** The gateway workload the snapshot was compiled for (its labels select Gateways). */
+  gateway: { labels: Record<string, string>; namespace: string };
+  listeners: {
+    /** North-south: Gateway servers, one route config per server port. */
+    gateway: GatewayListener;
+    /** East-west: what a sidecar does for a mesh member calling through its binding. */
+    mesh: MeshListener;
+  };
+  /** Upstream clusters by name (`outbound|<port>|<subset>|<host>`). */
+  clusters: Record<string, Cluster>;
+  /** Policy tables compiled by later stages (authn, authz, rate limits, telemetry...), by table name. */
+  policies: PolicyTables;
+}
+
+/** Room for policy tables (plain JSON each); keys are owned by the stages that fill them. */
+export interface PolicyTables {
+  [table: string]: unknown;
+}
+
+export interface GatewayListener {
+  /** Route configs sorted by port. */
+  routeConfigs: RouteConfig[];
+}
+
+/** All HTTP servers of the selected Gateways on one port (Envoy: route config `http.<port>`). */
+export interface RouteConfig {
+  name: string;
+  port: number;
+  /** Server protocols on this port, upper case (`HTTP`, `HTTPS`, `HTTP2`, ...). */
+  protocols: string[];
+  virtualHosts: VirtualHost[];
+}
+
+export interface MeshListener {
+  virtualHosts: VirtualHost[];
+}
+
+export interface VirtualHost {
+  /** Envoy-style name: `<domain>:<port>` on the gateway, the service host on the mesh listener. */
+  name: string;
+  /**
+   * Lower-case domains this vhost answers: exact names, `*.suffix` or `*`. On the mesh listener the
+   * first domain is the canonical FQDN; the others are the short forms callers may use.
+   */
+  domains: string[];
+  /** Gateway `tls.httpsRedirect`: plain-HTTP requests get a 301 to https (Envoy `require_tls: ALL`). */
+  httpsRedirect?: boolean;
+  /** Ordered routes; the first whose match succeeds decides. Empty ⇒ 404 `NR`. */
+  routes: Route[];
+}
+
+/** Where a compiled route came from, for explain and access logs. */
+export interface RouteSource {
+  kind: "VirtualService" | "default";
+  namespace?: string;
+  name?: string;
+  /** Index in the (root) VirtualService's `http` list. */
+  http?: number;
+  /** Set when the route was pulled from a delegate VirtualService. */
+  delegate?: { namespace: string; name: string; http: number };
+}
+
+/**
+ * One Envoy route: an HTTPRoute with N match blocks compiles to N routes (one per block), as Istio
+ * does; a rule without `match` compiles to one route matching everything.
+ */
+export interface Route {
+  /** Envoy route name: `http[].name`, plus `.<match.name>` when the match block is named. */
+  name: string;
+  source: RouteSource;
+  /** Index of the match block in the HTTPRoute (after delegate merging); absent when it had none. */
+  matchIndex?: number;
+  match: RouteMatch;
+  action: RouteAction;
+  /** `rewrite` with the authority resolved (rewrite.authority, else a `host`/`:authority` header op). */
+  rewrite?: RouteRewrite;
+  /** Whole-request timeout in ms (Istio default: none). */
+  timeoutMs?: number;
+  /** Fields later stages compile (kept as written, plain data). */
+  retries?: HTTPRetry;
+  fault?: HTTPFaultInjection;
+  corsPolicy?: CorsPolicy;
+  headers?: HeadersSpec;
+  /** Mirrors with non-zero percentage (`mirror` + `mirrorPercentage`, or `mirrors[]`), default 100 %. */
+  mirrors?: Mirror[];
+}
+
+/**
+ * A match block as data. Absent fields match anything. `uri` absent means Envoy's implicit prefix `/`.
+ */
+export interface RouteMatch {
+  uri?: StringMatch;
+  ignoreUriCase?: boolean;
+  scheme?: StringMatch;
+  method?: StringMatch;
+  authority?: StringMatch;
+  /** `headers` (invert false) and `withoutHeaders` (invert true), sorted by name. */
+  headers?: HeaderMatcher[];
+  queryParams?: QueryParamMatcher[];
+  /** Mesh listener only (on the gateway it is decided at compile time against the server port). */
+  port?: number;
+  /** Mesh listener only: the caller's namespace / labels (at a gateway decided at compile time). */
+  sourceNamespace?: string;
+  sourceLabels?: Record<string, string>;
+  /** `@request.auth.claims.*` header keys: validated JWT claims. */
+  claims?: ClaimMatcher[];
+}
+
+export interface HeaderMatcher {
+  /** Lower-case header name; `:authority`/`host`, `:method`, `:scheme`, `:path` read the pseudo-headers. */
+  name: string;
+  /** Absent ⇒ presence match (`{}` or `regex: "*"`). */
+  value?: StringMatch;
+  /** `withoutHeaders`: result inverted; a missing header counts as empty for value matchers. */
+  invert?: boolean;
+}
+
+export interface QueryParamMatcher {
+  name: string;
+  /** Absent ⇒ presence match. */
+  value?: StringMatch;
+}
+
+export interface ClaimMatcher {
+  /** Claim path: `@request.auth.claims.groups` → ["groups"], `[a][b]` → ["a","b"]. */
+  path: string[];
+  value?: StringMatch;
+  invert?: boolean;
+}
+
+export type RouteAction = ForwardAction | RedirectAction | DirectResponseAction;
+
+export interface ForwardAction {
+  kind: "forward";
+  /** Destinations with weight > 0 (or the single destination), in the order written. */
+  destinations: WeightedDestination[];
+  /** Sum of weights; 0 when there is a single destination (it always wins). */
+  totalWeight: number;
+}
+
+export interface WeightedDestination {
+  /** FQDN (short names resolved in the VirtualService's namespace). */
+  host: string;
+  subset?: string;
+  /** Port used for the cluster name (destination port, the service's only port, or the listener port). */
+  port: number;
+  /** `outbound|<port>|<subset>|<host>`; may be absent from `clusters` (⇒ 503 `NC`). */
+  cluster: string;
+  weight: number;
+  headers?: HeadersSpec;
+  /** Host rewrite from this destination's `host`/`:authority` header op. */
+  authority?: string;
+}
+
+export interface RedirectAction {
+  kind: "redirect";
+  uri?: string;
+  prefixRewrite?: string;
+  authority?: string;
+  scheme?: string;
+  port?: number;
+  derivePort?: "FROM_PROTOCOL_DEFAULT" | "FROM_REQUEST_PORT";
+  /** 301 unless set. */
+  redirectCode: number;
+}
+
+export interface DirectResponseAction {
+  kind: "directResponse";
+  status: number;
+  /** `body.string`, or `body.bytes` as written (base64). */
+  body?: { string: string } | { bytes: string };
+}
+
+export interface RouteRewrite {
+  uri?: string;
+  uriRegexRewrite?: { match: string; rewrite: string };
+  authority?: string;
+}
+
+export interface Mirror {
+  host: string;
+  subset?: string;
+  port: number;
+  cluster: string;
+  /** 0 < percentage ≤ 100. */
+  percentage: number;
+}
+
+export interface Cluster {
+  name: string;
+  host: string;
+  port: number;
+  subset?: string;
+  /** How the gateway reaches the endpoints' addresses (bindings ignore it). */
+  protocol: "http" | "https";
+  /** The ServiceEntry the host came from. */
+  serviceEntry: { namespace: string; name: string; resolution: string; location: string };
+  /** The DestinationRule applied, if any. */
+  destinationRule?: { namespace: string; name: string };
+  /** Selected endpoints; empty ⇒ 503 `UH`. */
+  endpoints: Endpoint[];
+  /**
+   * The DestinationRule traffic policy for this cluster: top level, then subset per field group, with
+   * port-level settings applied (which replace, not merge, their groups).
+   */
+  trafficPolicy?: TrafficPolicy;
+}
+
+/** TrafficPolicy without `portLevelSettings` (already applied). */
+export type TrafficPolicy = Omit<TrafficPolicySpec, "portLevelSettings">;
+
+export type Endpoint = BindingEndpoint | AddressEndpoint;
+
+export interface EndpointCommon {
+  labels?: Record<string, string>;
+  weight?: number;
+  locality?: string;
+  network?: string;
+  serviceAccount?: string;
+  /** `WorkloadEntry/<ns>/<name>` when the endpoint came from a WorkloadEntry. */
+  workloadEntry?: string;
+}
+
+/** A mesh member reached through the gateway's service binding of that name. */
+export interface BindingEndpoint extends EndpointCommon {
+  kind: "binding";
+  binding: string;
+}
+
+/** A network origin (IP or DNS name) fetched over HTTP(S). */
+export interface AddressEndpoint extends EndpointCommon {
+  kind: "address";
+  address: string;
+  port: number;
+}
