@@ -19,6 +19,8 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
         bindings: { ADMIN_TOKEN: "test-admin-token", ISTHMUS_DEV: "true" },
+        // Test-only members the gateway can route to (in addition to Bookinfo's bindings in wrangler.toml).
+        serviceBindings: { TEST_ECHO: "test-echo" },
         workers: memberWorkers(RUNNER),
       },
     }),

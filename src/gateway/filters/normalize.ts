@@ -23,6 +23,22 @@ export const normalizeFilter: RequestFilter = {
     const incoming = rc.headers.get("x-request-id");
     rc.requestId = rc.listener === "mesh" && incoming ? incoming : crypto.randomUUID();
     rc.headers.set("x-request-id", rc.requestId);
+    sanitize(rc.headers, rc.listener);
     return undefined;
   },
 };
+
+/**
+ * Headers a client must not be able to set: Envoy's internal `x-envoy-*` controls (timeouts, retry
+ * overrides) from edge clients, and the client-certificate header (Istio's XFCC SANITIZE_SET: the
+ * gateway sets it itself from the caller's binding identity).
+ */
+function sanitize(headers: Headers, listener: "gateway" | "mesh"): void {
+  headers.delete("x-forwarded-client-cert");
+  if (listener !== "gateway") return;
+  const internal: string[] = [];
+  headers.forEach((_v, name) => {
+    if (name.startsWith("x-envoy-")) internal.push(name);
+  });
+  for (const name of internal) headers.delete(name);
+}

@@ -57,6 +57,9 @@ async function forward(rc: RequestContext): Promise<Response> {
   for (const h of HOP_BY_HOP) headers.delete(h);
   headers.set("host", authority);
   headers.set("x-forwarded-proto", rc.scheme);
+  // The caller's workload identity, as Istio's sidecar hands it to the app (XFCC); it comes from the
+  // member's binding, and any client-sent value was removed in stage 1.
+  if (rc.caller.principal) headers.set("x-forwarded-client-cert", `URI=spiffe://${rc.caller.principal}`);
   const hasBody = rc.method !== "GET" && rc.method !== "HEAD";
   const upstream = new Request(upstreamUrl(cluster, endpoint, path, authority), {
     method: rc.method,
