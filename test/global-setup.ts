@@ -1,6 +1,15 @@
 /**
- * Runs in Node before the workerd tests: starts loopback HTTP origins (echo servers) the gateway can
- * reach as ServiceEntry endpoints, and hands their ports to the tests via `inject("origins")`.
+ * Runs in Node before the workerd tests: starts loopback HTTP origins the gateway reaches as
+ * ServiceEntry endpoints, and hands their ports to the tests via `inject("origins")`.
+ *
+ * - echo:     answers 200 with what it received (method, path, headers, body).
+ * - scripted: behaves as the path says, for resilience tests, and remembers what it saw:
+ *     /status/<code>[/...]         answers <code>
+ *     /slow/<ms>[/...]             answers 200 after <ms>
+ *     /flaky/<key>/<n>[/...]       answers 503 to the first <n> requests for <key>, then 200
+ *     /__seen/<key>                JSON {count, requests} of what arrived with header x-test-key: <key>
+ *     /__reset                     forgets everything
+ *   Every answer carries x-origin-port and x-attempt (per x-test-key count).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,22 +17,76 @@ import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    origins: { echo: number };
+    origins: { echo: number; scripted: number; scriptedB: number };
   }
 }
 
-export default async function setup(project: TestProject) {
-  const echo = http.createServer((req, res) => {
+interface Seen { method: string; path: string; headers: http.IncomingHttpHeaders; body: string }
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((ok) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      res.writeHead(200, { "content-type": "application/json", "x-origin": "echo" });
-      res.end(JSON.stringify({ origin: "echo", method: req.method, path: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() }));
-    });
+    req.on("end", () => ok(Buffer.concat(chunks).toString()));
   });
-  await new Promise<void>((ok) => echo.listen(0, "127.0.0.1", ok));
-  project.provide("origins", { echo: (echo.address() as AddressInfo).port });
+}
+
+function echoServer(): http.Server {
+  return http.createServer(async (req, res) => {
+    const body = await readBody(req);
+    res.writeHead(200, { "content-type": "application/json", "x-origin": "echo" });
+    res.end(JSON.stringify({ origin: "echo", method: req.method, path: req.url, headers: req.headers, body }));
+  });
+}
+
+function scriptedServer(name: string): http.Server {
+  const seen = new Map<string, Seen[]>();
+  const flaky = new Map<string, number>();
+  const server = http.createServer(async (req, res) => {
+    const body = await readBody(req);
+    const url = req.url ?? "/";
+    const key = String(req.headers["x-test-key"] ?? "");
+    const parts = url.split("?")[0]!.split("/").filter(Boolean);
+    const reply = (status: number, text = "", extra: Record<string, string> = {}) => {
+      const list = seen.get(key) ?? [];
+      res.writeHead(status, { "content-type": "text/plain", "x-origin": name, "x-origin-port": String((server.address() as AddressInfo).port), "x-attempt": String(list.length), ...extra });
+      res.end(text);
+    };
+    if (parts[0] === "__seen") {
+      const list = seen.get(parts[1] ?? "") ?? [];
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ count: list.length, requests: list }));
+      return;
+    }
+    if (parts[0] === "__reset") { seen.clear(); flaky.clear(); res.end("ok"); return; }
+    if (key) seen.set(key, [...(seen.get(key) ?? []), { method: req.method ?? "", path: url, headers: req.headers, body }]);
+    if (parts[0] === "status") return reply(Number(parts[1]), `status ${parts[1]}`);
+    if (parts[0] === "slow") {
+      await new Promise((ok) => setTimeout(ok, Number(parts[1])));
+      return reply(200, "slow ok");
+    }
+    if (parts[0] === "flaky") {
+      const id = `${parts[1]}`;
+      const n = Number(parts[2]);
+      const count = (flaky.get(id) ?? 0) + 1;
+      flaky.set(id, count);
+      return count <= n ? reply(503, `flaky ${count}`) : reply(200, `ok after ${count - 1} failures`);
+    }
+    reply(200, `${name} ok ${body}`);
+  });
+  return server;
+}
+
+async function listen(server: http.Server): Promise<number> {
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  return (server.address() as AddressInfo).port;
+}
+
+export default async function setup(project: TestProject) {
+  const servers = [echoServer(), scriptedServer("scripted"), scriptedServer("scripted-b")];
+  const [echo, scripted, scriptedB] = await Promise.all(servers.map(listen));
+  project.provide("origins", { echo: echo!, scripted: scripted!, scriptedB: scriptedB! });
   return async () => {
-    await new Promise<void>((ok) => echo.close(() => ok()));
+    await Promise.all(servers.map((s) => new Promise<void>((ok) => { s.closeAllConnections(); s.close(() => ok()); })));
   };
 }

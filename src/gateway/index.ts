@@ -15,6 +15,8 @@ import type { Caller, RequestContext } from "./request-context.js";
 import { meshOptions } from "../config/mesh-options.js";
 
 export { ConfigStore };
+export { RateLimiter } from "../durable/rate-limiter.js";
+export { Circuit } from "../durable/circuit.js";
 
 /** The ConfigStore is a single object: the one authoritative copy of the config. */
 export function configStore(env: Env): ConfigStoreApi {

@@ -13,6 +13,7 @@ export type ResponseFlag =
   | "UO" // upstream overflow (concurrency limit)
   | "UT" // upstream request timeout
   | "RL" // rate limited
+  | "RLSE" // rate limit service (RateLimiter Durable Object) error, with failureModeDeny
   | "UAEX" // unauthorized by external authorization
   | "RBAC" // denied by AuthorizationPolicy (Envoy logs "rbac_access_denied_matched_policy[...]")
   | "FI" // fault injected abort
@@ -34,6 +35,7 @@ export function localReply(status: number, body: string, flag: ResponseFlag, hea
 
 export function toResponse(reply: LocalReply): Response {
   const headers = new Headers(reply.headers);
-  if (!headers.has("content-type")) headers.set("content-type", "text/plain");
+  // Envoy sets a content type only on local replies that have a body.
+  if (reply.body && !headers.has("content-type")) headers.set("content-type", "text/plain");
   return new Response(reply.body, { status: reply.status, headers });
 }

@@ -4,10 +4,13 @@
  *  1. normalize        path normalization, request id
  *  2. virtual_host     virtual host by Host, Gateway httpsRedirect
  *  7. route            first matching route
- *  9. router           redirect | direct response | forward
+ *  8. fault, cors      fault injection (delay, abort), CORS preflights and response headers
+ *  9. router           redirect | direct response | forward (route and destination header ops, mirrors)
  * 10. response         response header ops; metrics and access log
  */
 import type { RequestFilter, TerminalFilter } from "./filters/filter.js";
+import { corsFilter } from "./filters/cors.js";
+import { faultFilter } from "./filters/fault.js";
 import { normalizeFilter } from "./filters/normalize.js";
 import { routeMatchFilter } from "./filters/route-match.js";
 import { routerFilter } from "./filters/router.js";
@@ -19,6 +22,8 @@ export const REQUEST_FILTERS: readonly RequestFilter[] = [
   normalizeFilter,
   virtualHostFilter,
   routeMatchFilter,
+  faultFilter,
+  corsFilter,
 ];
 
 export const TERMINAL: TerminalFilter = routerFilter;

@@ -127,7 +127,11 @@ function translateDirectResponse(d: HTTPDirectResponse): DirectResponseAction {
 function translateDestinations(route: NonNullable<HTTPRoute["route"]>, ctx: TranslateContext): ForwardAction {
   if (route.length === 1) {
     const only = route[0]!;
-    return { kind: "forward", destinations: [weighted(only.destination, only.weight ?? 0, undefined, ctx)], totalWeight: 0 };
+    // A single destination keeps its header ops; its host rewrite is folded into the route's
+    // (translateRewrite), where Istio puts it.
+    const single = weighted(only.destination, only.weight ?? 0, undefined, ctx);
+    if (only.headers) single.headers = only.headers;
+    return { kind: "forward", destinations: [single], totalWeight: 0 };
   }
   const destinations: WeightedDestination[] = [];
   let total = 0;

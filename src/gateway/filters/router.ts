@@ -1,18 +1,23 @@
 /**
  * Stage 9, the terminal filter (Envoy's router): redirect, direct response, or forward to a weighted
- * destination's cluster and one of its endpoints.
+ * destination's cluster and one of its endpoints, with the route's header operations and mirrors.
  */
+import type { Route } from "../../config/snapshot.js";
 import { directResponse } from "../../policy/direct-response.js";
+import { applyRequestHeaderOps, applyResponseHeaderOps, headerOpsFor } from "../../policy/header-ops.js";
+import type { HeaderValueContext } from "../../policy/header-value.js";
+import { mirrorDecisions, mirrorRequest } from "../../policy/mirror.js";
 import { redirect } from "../../policy/redirect.js";
 import { rewriteRequest } from "../../policy/rewrite.js";
 import { pickDestination } from "../../policy/weighted-destination.js";
 import { localReply, toResponse, type LocalReply } from "../local-reply.js";
 import type { RequestContext } from "../request-context.js";
-import { endpointLabel, sendUpstream, upstreamUrl } from "../upstream.js";
+import { prepareBody, type RequestBody } from "../request-body.js";
+import { forwardToCluster } from "../forward.js";
+import { upstreamUrl } from "../upstream.js";
 import type { TerminalFilter } from "./filter.js";
 
 /** Envoy's local reply texts, so Istio users recognise them. */
-export const UPSTREAM_CONNECT_ERROR = "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
 export const NO_HEALTHY_UPSTREAM = "no healthy upstream";
 
 /** Request headers that describe one hop, not the request (RFC 9110 §7.6.1); never forwarded. */
@@ -21,25 +26,45 @@ const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trans
 export const routerFilter: TerminalFilter = {
   name: "router",
   async handle(rc) {
-    const decision = rc.decision!;
-    const action = decision.route.action;
+    const route = rc.decision!.route;
+    const action = route.action;
     if (action.kind === "redirect") {
-      const r = redirect(action, { scheme: rc.scheme, authority: rc.authority, path: rc.path, port: rc.port }, decision.route.match);
-      return new Response(null, { status: r.status, headers: { location: r.location } });
+      const r = redirect(action, { scheme: rc.scheme, authority: rc.authority, path: rc.path, port: rc.port }, route.match);
+      return withResponseOps(rc, route, new Response(null, { status: r.status, headers: { location: r.location } }));
     }
     if (action.kind === "directResponse") {
       const d = directResponse(action);
-      return new Response(d.body, { status: d.status });
+      return withResponseOps(rc, route, new Response(d.body, { status: d.status }));
     }
-    return forward(rc);
+    return forward(rc, route);
   },
 };
 
-// Round-robin position per cluster, per isolate (replaced by the DestinationRule load balancer).
-const rr = new Map<string, number>();
+/** Route (and destination) response header ops also apply to local responses of that route. */
+function withResponseOps(rc: RequestContext, route: Route, response: Response): Response {
+  const ops = headerOpsFor(route, rc.destination);
+  if (ops.response.length) {
+    const requestHeaders = rc.request.headers;
+    rc.responseEditors.push((h) => applyResponseHeaderOps(ops, h, { ...valueContext(rc), requestHeaders }));
+  }
+  return response;
+}
 
-async function forward(rc: RequestContext): Promise<Response> {
-  const route = rc.decision!.route;
+function valueContext(rc: RequestContext): HeaderValueContext {
+  const cf = (rc.request as { cf?: { httpProtocol?: string } }).cf;
+  return {
+    downstreamRemoteAddress: rc.request.headers.get("cf-connecting-ip") ?? undefined,
+    protocol: cf?.httpProtocol,
+    startTime: rc.startedAt,
+    routeName: rc.decision?.routeName,
+    authority: rc.authority,
+    path: rc.path,
+    method: rc.method,
+    scheme: rc.scheme,
+  };
+}
+
+async function forward(rc: RequestContext, route: Route): Promise<Response> {
   const destination = pickDestination(route, Math.random);
   if (!destination) return reply(rc, localReply(503, "", "NC"));
   rc.destination = destination;
@@ -47,10 +72,6 @@ async function forward(rc: RequestContext): Promise<Response> {
   if (!cluster) return reply(rc, localReply(503, "", "NC"));
   rc.cluster = cluster;
   if (cluster.endpoints.length === 0) return reply(rc, localReply(503, NO_HEALTHY_UPSTREAM, "UH"));
-  const i = (rr.get(cluster.name) ?? 0) % cluster.endpoints.length;
-  rr.set(cluster.name, i + 1);
-  const endpoint = cluster.endpoints[i]!;
-  rc.upstreamHost = endpointLabel(endpoint);
 
   const { path, authority } = rewriteRequest(route, destination, { path: rc.path, authority: rc.authority });
   const headers = new Headers(rc.headers);
@@ -60,23 +81,48 @@ async function forward(rc: RequestContext): Promise<Response> {
   // The caller's workload identity, as Istio's sidecar hands it to the app (XFCC); it comes from the
   // member's binding, and any client-sent value was removed in stage 1.
   if (rc.caller.principal) headers.set("x-forwarded-client-cert", `URI=spiffe://${rc.caller.principal}`);
-  const hasBody = rc.method !== "GET" && rc.method !== "HEAD";
-  const upstream = new Request(upstreamUrl(cluster, endpoint, path, authority), {
-    method: rc.method,
-    headers,
-    body: hasBody ? rc.request.body : null,
-    redirect: "manual",
-  });
-  const started = Date.now();
-  const outcome = await sendUpstream(rc.env, cluster, endpoint, upstream);
-  if (outcome.kind === "no-binding") {
-    console.error(`cluster ${cluster.name}: the gateway has no service binding named ${outcome.binding}`);
-    return reply(rc, localReply(503, NO_HEALTHY_UPSTREAM, "UH"));
+  const ops = headerOpsFor(route, destination);
+  applyRequestHeaderOps(ops, headers, valueContext(rc));
+
+  const mirrors = mirrorDecisions(route.mirrors, Math.random, rc.method);
+  const body = await prepareBody(rc.request, mirrors.length > 0 || wantsReplay(rc));
+  const response = await forwardToCluster(rc, cluster, { path, authority, headers, body });
+  if (mirrors.length) sendMirrors(rc, mirrors, { path, authority, headers, body });
+  if (ops.response.length) {
+    const requestHeaders = rc.request.headers;
+    rc.responseEditors.push((h) => applyResponseHeaderOps(ops, h, { ...valueContext(rc), requestHeaders }));
   }
-  if (outcome.kind === "connect-failure") return reply(rc, localReply(503, UPSTREAM_CONNECT_ERROR, "UF"));
-  const response = new Response(outcome.response.body, outcome.response);
-  response.headers.set("x-envoy-upstream-service-time", String(Date.now() - started));
   return response;
+}
+
+/** Retries replay the body; decided by the retry policy (forward.ts). */
+function wantsReplay(rc: RequestContext): boolean {
+  return rc.method !== "GET" && rc.method !== "HEAD";
+}
+
+export interface UpstreamParts {
+  path: string;
+  authority: string;
+  headers: Headers;
+  body: RequestBody;
+}
+
+/** Mirrors are fire-and-forget: sent with waitUntil, never delaying or failing the primary. */
+function sendMirrors(rc: RequestContext, mirrors: ReturnType<typeof mirrorDecisions>, parts: UpstreamParts): void {
+  if (parts.body.kind === "stream") return; // too large to buffer: mirroring is abandoned, as Envoy does
+  const body = parts.body.kind === "buffered" ? parts.body.bytes : undefined;
+  for (const m of mirrors) {
+    const cluster = rc.live.router.cluster(m.cluster);
+    const endpoint = cluster?.endpoints[0];
+    if (!cluster || !endpoint) continue;
+    const url = upstreamUrl(cluster, endpoint, parts.path, parts.authority);
+    const shadow = mirrorRequest(new Request(url, { method: rc.method, headers: parts.headers, body: body ?? null }), body, url);
+    if (!shadow) continue;
+    const send = endpoint.kind === "binding"
+      ? (rc.env as unknown as Record<string, Fetcher | undefined>)[endpoint.binding]?.fetch(shadow)
+      : fetch(shadow);
+    if (send) rc.waitUntil(send.then((r) => r.body?.cancel(), () => undefined));
+  }
 }
 
 function reply(rc: RequestContext, r: LocalReply): Response {

@@ -1,0 +1,32 @@
+/**
+ * Envoy's FractionalPercent as Istio fills it: a `Percent { value }` (0–100, a double) becomes a
+ * numerator per million, truncated as Go's `uint32(value * 10000)` truncates (Istio
+ * translatePercentToFractionalPercent); a deprecated integer percent becomes a numerator per hundred,
+ * which is the same fraction. A request is selected when a uniform draw falls under the numerator
+ * (Envoy featureEnabled: `random % denominator < numerator`).
+ *
+ * Fault injection and request mirroring share this one place.
+ */
+
+export const MILLION = 1_000_000;
+
+/**
+ * `Percent.value` → numerator per million. Unset and anything not above 0 are 0 (never); above 100
+ * is the whole million (Envoy treats a numerator above the denominator as always).
+ *
+ * @example percentToPerMillion(0.5)  // 5000
+ */
+export function percentToPerMillion(value: number | undefined): number {
+  if (value === undefined || !(value > 0)) return 0;
+  return Math.min(MILLION, Math.trunc(value * 10000));
+}
+
+/**
+ * Does this request fall in the fraction? `random` is uniform in [0, 1) (Math.random in production,
+ * a seeded source in tests); 0 per million never fires and a full million always does.
+ */
+export function fractionFires(perMillion: number, draw: number): boolean {
+  if (perMillion <= 0) return false;
+  if (perMillion >= MILLION) return true;
+  return Math.floor(draw * MILLION) < perMillion;
+}
