@@ -9,7 +9,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { analyze } from "../config/analyzer/index.js";
-import { compileSnapshot } from "../config/compile/index.js";
+import { compileMeshSnapshot } from "../policy/compile-snapshot.js";
 import type { AnalyzerMessage, ConfigError } from "../config/errors.js";
 import { meshOptions, type MeshOptions } from "../config/mesh-options.js";
 import { kindInfo, resourceKey, type Kind, type Resource } from "../config/resource.js";
@@ -188,7 +188,7 @@ export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
     if (!changed) return { ok: true, version, results, warnings };
     const next = version + 1;
     // Compile before writing anything: a compiler failure must leave the stored config as it was.
-    const snapshot = compileSnapshot(resources, { ...this.mesh, version: next });
+    const snapshot = compileMeshSnapshot(resources, { ...this.mesh, version: next });
     const json = JSON.stringify(snapshot);
     if (dryRun) return { ok: true, version, results, warnings };
     this.ctx.storage.transactionSync(() => {
@@ -215,7 +215,7 @@ export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
   private currentSnapshot(): VersionedSnapshot {
     const rows = this.ctx.storage.sql.exec<{ version: number; data: string }>(`SELECT version, data FROM snapshot_chunks ORDER BY seq`).toArray();
     if (rows.length === 0) {
-      const empty = compileSnapshot([], { ...this.mesh, version: 0 });
+      const empty = compileMeshSnapshot([], { ...this.mesh, version: 0 });
       return { version: 0, json: JSON.stringify(empty) };
     }
     return { version: rows[0]!.version, json: rows.map((r) => r.data).join("") };

@@ -17,7 +17,7 @@ export interface ExplainInput {
 }
 
 export async function explainRequest(env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, input: ExplainInput) {
-  const live = await liveConfig({ store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) });
+  const live = await liveConfig({ env, store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) });
   const url = new URL(input.url);
   const headers = new Headers(input.headers);
   const scheme = url.protocol === "https:" ? "https" : "http";

@@ -32,7 +32,7 @@ function adminApp(prefix: string) {
       app: createAdminApp(prefix, {
         store: configStore,
         install: installSnapshot,
-        configDump: async (env, ctx) => (await liveConfig({ store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) })).snapshot,
+        configDump: async (env, ctx) => (await liveConfig({ env, store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) })).snapshot,
         explain: (env, ctx, input) => explainRequest(env, ctx, input),
         metrics: renderMetrics,
       }),
@@ -49,7 +49,7 @@ export interface MemberProps {
 
 export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, caller: Caller): Promise<Response> {
   const url = new URL(request.url);
-  const live = await liveConfig({ store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) });
+  const live = await liveConfig({ env, store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) });
   const listener = caller.kind === "mesh" ? "mesh" : "gateway";
   const scheme = url.protocol === "https:" ? "https" : "http";
   const rc: RequestContext = {

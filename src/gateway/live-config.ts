@@ -8,6 +8,7 @@
 import type { Snapshot } from "../config/snapshot.js";
 import type { ConfigStoreApi, VersionedSnapshot } from "../durable/config-store-api.js";
 import { buildRouter, type Router } from "../router/index.js";
+import { buildRuntimePolicies, type RuntimePolicies } from "./runtime-policies.js";
 
 /** How stale another isolate's view may get before a request schedules a check (bounded convergence). */
 export const REFRESH_MS = 1000;
@@ -16,6 +17,8 @@ export interface LiveConfig {
   version: number;
   snapshot: Snapshot;
   router: Router;
+  /** The policy stages' runtime objects for this snapshot. */
+  policies: RuntimePolicies;
   /** When this isolate installed it (ms since epoch). */
   installedAt: number;
 }
@@ -25,14 +28,15 @@ let lastCheck = 0;
 let refreshing: Promise<void> | undefined;
 
 /** Installs a snapshot if it is newer than the one served; returns what is served afterwards. */
-export function installSnapshot(vs: VersionedSnapshot): LiveConfig {
+export function installSnapshot(vs: VersionedSnapshot, env: Env): LiveConfig {
   if (live && live.version >= vs.version) return live;
   const snapshot = JSON.parse(vs.json) as Snapshot;
-  live = { version: vs.version, snapshot, router: buildRouter(snapshot), installedAt: Date.now() };
+  live = { version: vs.version, snapshot, router: buildRouter(snapshot), policies: buildRuntimePolicies(snapshot, env), installedAt: Date.now() };
   return live;
 }
 
 export interface StoreAccess {
+  env: Env;
   store(): ConfigStoreApi;
   waitUntil(p: Promise<unknown>): void;
 }
@@ -56,7 +60,7 @@ function refresh(access: StoreAccess): Promise<void> {
     try {
       lastCheck = Date.now();
       const vs = await access.store().snapshot(live?.version);
-      if (vs) installSnapshot(vs);
+      if (vs) installSnapshot(vs, access.env);
     } finally {
       refreshing = undefined;
     }

@@ -3,6 +3,7 @@
  *
  *  1. normalize        path normalization, request id
  *  2. virtual_host     virtual host by Host, Gateway httpsRedirect
+ *  6. rate_limit       RateLimitPolicy (local: no I/O; global: one RateLimiter call)
  *  7. route            first matching route
  *  8. fault, cors      fault injection (delay, abort), CORS preflights and response headers
  *  9. router           redirect | direct response | forward (route and destination header ops, mirrors)
@@ -12,6 +13,7 @@ import type { RequestFilter, TerminalFilter } from "./filters/filter.js";
 import { corsFilter } from "./filters/cors.js";
 import { faultFilter } from "./filters/fault.js";
 import { normalizeFilter } from "./filters/normalize.js";
+import { rateLimitFilter } from "./filters/rate-limit.js";
 import { routeMatchFilter } from "./filters/route-match.js";
 import { routerFilter } from "./filters/router.js";
 import { virtualHostFilter } from "./filters/virtual-host.js";
@@ -21,6 +23,7 @@ import type { RequestContext } from "./request-context.js";
 export const REQUEST_FILTERS: readonly RequestFilter[] = [
   normalizeFilter,
   virtualHostFilter,
+  rateLimitFilter,
   routeMatchFilter,
   faultFilter,
   corsFilter,

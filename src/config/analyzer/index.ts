@@ -18,6 +18,7 @@ import { DEFAULT_NAMESPACE, resourceKey, type Resource } from "../resource.js";
 import { validateDocuments } from "../validate.js";
 import { analyzeAuthorizationPolicyNamespaces } from "./authorization-policies.js";
 import { analyzeConflictingGateways } from "./conflicting-gateways.js";
+import { analyzeRateLimitPolicies } from "./rate-limit-policies.js";
 import { AnalysisContext, type AnalyzeOptions } from "./context.js";
 import { analyzeDestinationRuleCaCertificates, analyzeDestinationRuleHosts } from "./destination-rules.js";
 import { analyzeGatewaySelectors } from "./gateway-selector.js";
@@ -43,6 +44,7 @@ export const ANALYZERS: ReadonlyArray<{ name: string; run: Analyzer }> = [
   { name: "destinationrule.SubsetSelectPodAnalyzer", run: analyzeDestinationRuleHosts },
   { name: "destinationrule.CaCertificateAnalyzer", run: analyzeDestinationRuleCaCertificates },
   { name: "auth.AuthorizationPoliciesAnalyzer", run: analyzeAuthorizationPolicyNamespaces },
+  { name: "ratelimit.RateLimitPolicyAnalyzer", run: analyzeRateLimitPolicies },
 ];
 
 /** Runs every analyzer over `resources`; messages sorted by kind, namespace, name, code and path. */

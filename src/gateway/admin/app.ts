@@ -15,7 +15,7 @@ export interface AdminDeps {
   /** The ConfigStore stub. */
   store(env: Env): ConfigStoreApi;
   /** Makes this isolate serve `snapshot` at once (read-your-writes). */
-  install(snapshot: VersionedSnapshot): void;
+  install(snapshot: VersionedSnapshot, env: Env): void;
   /** The snapshot this isolate serves now (config_dump). */
   configDump(env: Env, ctx: WaitUntil): Promise<unknown>;
   /** Decision report for `POST explain`. */
@@ -56,7 +56,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
   const store = (c: Context<AppEnv>) => deps.store(c.env);
   const answer = (c: Context<AppEnv>, outcome: StoreOutcome) => {
     if (!outcome.ok) return c.json({ errors: outcome.errors }, outcome.status);
-    if (outcome.snapshot) deps.install(outcome.snapshot);
+    if (outcome.snapshot) deps.install(outcome.snapshot, c.env);
     return c.json({ version: outcome.version, results: outcome.results, warnings: outcome.warnings });
   };
   const dryRun = (c: Context<AppEnv>) => ["true", "1", "All", "all"].includes(c.req.query("dryRun") ?? "");

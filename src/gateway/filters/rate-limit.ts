@@ -1,0 +1,42 @@
+/**
+ * Stage 6: RateLimitPolicy — local limits (no I/O) and global limits (at most one awaited
+ * RateLimiter Durable Object round trip). 429 `local_rate_limited` with `x-envoy-ratelimited`, flag RL;
+ * the X-RateLimit-* headers go on every response the policy covers.
+ */
+import { clientAddresses } from "../../policy/client-ip.js";
+import type { RequestFilter } from "./filter.js";
+import { ensureRoute } from "./route-match.js";
+
+export const rateLimitFilter: RequestFilter = {
+  name: "rate_limit",
+  async onRequest(rc) {
+    const limiter = rc.live.policies.rateLimiter;
+    if (limiter.empty) return undefined;
+    const route = ensureRoute(rc);
+    const source = route?.route.source;
+    const outcome = await limiter.check({
+      host: rc.authority,
+      path: rc.path,
+      method: rc.method,
+      headers: rc.headers,
+      remoteIp: clientAddresses(rc.request.headers, trustedHops(rc.env)).remoteIp,
+      claims: rc.claims,
+      listener: rc.listener,
+      port: rc.port,
+      routeName: route?.routeName,
+      virtualService: source?.namespace && source.name ? `${source.namespace}/${source.name}` : undefined,
+    });
+    if (outcome.limited) return outcome.reply;
+    const headers = outcome.headers;
+    if (headers && Object.keys(headers).length) {
+      rc.responseEditors.push((h) => { for (const [k, v] of Object.entries(headers)) h.set(k, v); });
+    }
+    return undefined;
+  },
+};
+
+/** Istio meshConfig.defaultConfig.gatewayTopology.numTrustedProxies, from the NUM_TRUSTED_PROXIES var. */
+export function trustedHops(env: Env): number {
+  const n = Number((env as { NUM_TRUSTED_PROXIES?: string }).NUM_TRUSTED_PROXIES ?? 0);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}

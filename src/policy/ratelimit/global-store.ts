@@ -1,0 +1,33 @@
+/**
+ * What global mode needs from the outside: one call that takes from the counters of one shard, made
+ * by the RateLimiter Durable Object (src/durable/rate-limiter.ts `rateLimiterStore`). Injected, so the
+ * policy stays free of Workers APIs and tests can count calls or make them fail.
+ */
+import type { Limit } from "./limit.js";
+
+export interface GlobalTake {
+  /** Rule id (`namespace/policy/rule`): the counter's name inside the shard. */
+  rule: string;
+  limit: Limit;
+  cost: number;
+}
+
+export interface GlobalTakeResult {
+  allowed: boolean;
+  remaining: number;
+  resetMs: number;
+  limit: number;
+}
+
+export interface GlobalRateLimitStore {
+  /**
+   * Takes from every counter of `takes` in the shard named `shard`, all or none (one Durable Object
+   * call; exact, because the object handles one call at a time). Results in the order of `takes`.
+   */
+  take(shard: string, key: string, takes: GlobalTake[]): Promise<GlobalTakeResult[]>;
+}
+
+/** The Durable Object name of a shard: `rl:<namespace>/<policy>:<rule>:<key>`. */
+export function shardName(namespace: string, policy: string, rule: string, key: string): string {
+  return `rl:${namespace}/${policy}:${rule}:${key}`;
+}

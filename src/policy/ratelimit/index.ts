@@ -1,0 +1,22 @@
+/**
+ * Rate limits (RateLimitPolicy): compile once per config version, hydrate once per snapshot, check per
+ * request (DESIGN §2 step 6). See docs/rate-limits.md.
+ *
+ * @example
+ *   // compile (ConfigStore, with the other tables)
+ *   snapshot.policies[RATE_LIMITS_TABLE] = compileRateLimits(resources, mesh);
+ *   // hydrate (once per snapshot; `counters` lives as long as the isolate)
+ *   const limiter = buildRateLimiter(snapshot.policies[RATE_LIMITS_TABLE] as RateLimitTable,
+ *     { local: counters, global: rateLimiterStore(env.RATE_LIMITER) });
+ *   // per request
+ *   const outcome = await limiter.check({ host, path, method, headers, remoteIp, claims, routeName, virtualService });
+ */
+export { compileRateLimits, type RateLimitMesh } from "./compile.js";
+export { shardName, type GlobalRateLimitStore, type GlobalTake, type GlobalTakeResult } from "./global-store.js";
+export { LocalCounters, DEFAULT_MAX_LOCAL_KEYS } from "./local-counters.js";
+export {
+  buildRateLimiter, rateLimitHeaders, RATE_LIMITED_BODY, RATE_LIMITED_HEADER,
+  type RateLimitAllowed, type RateLimitLimited, type RateLimitOutcome, type RateLimiter, type RateLimiterDeps, type RuleDecision,
+} from "./rate-limiter.js";
+export type { RateLimitRequest } from "./request.js";
+export { RATE_LIMITS_TABLE, type RateLimitTable } from "./table.js";
