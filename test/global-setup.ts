@@ -7,6 +7,7 @@
  *     /status/<code>[/...]         answers <code>
  *     /slow/<ms>[/...]             answers 200 after <ms>
  *     /flaky/<key>/<n>[/...]       answers 503 to the first <n> requests for <key>, then 200
+ *     /failon/<name>[/...]         answers 500 when this origin is <name> (scripted, scripted-b), else 200
  *     /__seen/<key>                JSON {count, requests} of what arrived with header x-test-key: <key>
  *     /__reset                     forgets everything
  *   Every answer carries x-origin-port and x-attempt (per x-test-key count).
@@ -61,6 +62,7 @@ function scriptedServer(name: string): http.Server {
     if (parts[0] === "__reset") { seen.clear(); flaky.clear(); res.end("ok"); return; }
     if (key) seen.set(key, [...(seen.get(key) ?? []), { method: req.method ?? "", path: url, headers: req.headers, body }]);
     if (parts[0] === "status") return reply(Number(parts[1]), `status ${parts[1]}`);
+    if (parts[0] === "failon") return parts[1] === name ? reply(500, `${name} fails`) : reply(200, `${name} ok`);
     if (parts[0] === "slow") {
       await new Promise((ok) => setTimeout(ok, Number(parts[1])));
       return reply(200, "slow ok");

@@ -1,42 +1,158 @@
 /**
- * Forwarding one request to a cluster: endpoint choice, the attempt, and its outcome. Retries,
- * timeouts, load balancing, outlier ejection and concurrency limits hook in here.
+ * Forwarding one request to a cluster (DESIGN §2 step 9): the concurrency limit (503 UO), endpoint
+ * choice by the DestinationRule load balancer without ejected endpoints, attempts with retries,
+ * per-try and route timeouts (504 UT), and outcomes reported to outlier detection.
+ *
+ * Nothing here awaits a Durable Object: ejection state is read from the isolate's CircuitView, which
+ * refreshes and reports through `waitUntil`.
  */
-import type { Cluster } from "../config/snapshot.js";
-import { localReply, toResponse } from "./local-reply.js";
+import type { Cluster, Route } from "../config/snapshot.js";
+import { compileConcurrencyLimit, ConcurrencyLimiters, overflowReply } from "../policy/concurrency-limit.js";
+import { buildBalancer, InflightRequests, type Balancer } from "../policy/load-balancer/index.js";
+import { CircuitView, compileOutlierDetection, outlierOutcomeOf, type CircuitSnapshot, type OutlierConfig } from "../policy/outlier/index.js";
+import { compileRetryPolicy, noHealthyUpstreamReply, runWithRetries, systemRetryDeps, type AttemptResult, type RetryPolicy } from "../policy/retry/index.js";
+import { toResponse, type LocalReply } from "./local-reply.js";
 import type { RequestContext } from "./request-context.js";
-import { bodyForAttempt } from "./request-body.js";
+import { bodyForAttempt, replayable } from "./request-body.js";
 import type { UpstreamParts } from "./filters/router.js";
 import { endpointLabel, sendUpstream, upstreamUrl } from "./upstream.js";
 
-export const UPSTREAM_CONNECT_ERROR = "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+/** What a cluster needs at run time, built on its first request under a snapshot. */
+interface ClusterRuntime {
+  balancer: Balancer;
+  outlier?: OutlierConfig;
+  concurrencyLimit?: number;
+}
 
-// Round-robin position per cluster, per isolate.
-const rr = new Map<string, number>();
+const runtimes = new WeakMap<Cluster, ClusterRuntime>();
+const retryPolicies = new WeakMap<Route, Map<string, RetryPolicy | undefined>>();
+// Per isolate, across snapshots: in-flight counts, concurrency slots, the outlier view per cluster.
+const inflight = new InflightRequests();
+const limiters = new ConcurrencyLimiters();
+const views = new Map<string, CircuitView>();
 
-export async function forwardToCluster(rc: RequestContext, cluster: Cluster, parts: UpstreamParts): Promise<Response> {
-  const i = (rr.get(cluster.name) ?? 0) % cluster.endpoints.length;
-  rr.set(cluster.name, i + 1);
-  const endpoint = cluster.endpoints[i]!;
-  rc.upstreamHost = endpointLabel(endpoint);
-  const upstream = new Request(upstreamUrl(cluster, endpoint, parts.path, parts.authority), {
-    method: rc.method,
-    headers: parts.headers,
-    body: bodyForAttempt(parts.body, 0) ?? null,
-    redirect: "manual",
-  });
-  const started = Date.now();
-  const outcome = await sendUpstream(rc.env, cluster, endpoint, upstream);
-  if (outcome.kind === "no-binding") {
-    console.error(`cluster ${cluster.name}: the gateway has no service binding named ${outcome.binding}`);
-    rc.flag = "UH";
-    return toResponse(localReply(503, "no healthy upstream", "UH"));
+function clusterRuntime(cluster: Cluster): ClusterRuntime {
+  let rt = runtimes.get(cluster);
+  if (!rt) {
+    const tp = cluster.trafficPolicy;
+    const outlier = compileOutlierDetection(tp?.outlierDetection);
+    rt = {
+      balancer: buildBalancer(tp?.loadBalancer, cluster.endpoints, { inflight, minHealthPercent: outlier?.minHealthPercent }),
+      outlier,
+      concurrencyLimit: compileConcurrencyLimit(tp?.connectionPool),
+    };
+    runtimes.set(cluster, rt);
   }
-  if (outcome.kind === "connect-failure") {
-    rc.flag = "UF";
-    return toResponse(localReply(503, UPSTREAM_CONNECT_ERROR, "UF"));
+  return rt;
+}
+
+function retryPolicy(route: Route, cluster: Cluster): RetryPolicy | undefined {
+  let byCluster = retryPolicies.get(route);
+  if (!byCluster) retryPolicies.set(route, (byCluster = new Map()));
+  if (!byCluster.has(cluster.name)) {
+    const consistentHash = Boolean(cluster.trafficPolicy?.loadBalancer?.consistentHash);
+    byCluster.set(cluster.name, compileRetryPolicy(route.retries, route.timeoutMs, { consistentHash }));
   }
-  const response = new Response(outcome.response.body, outcome.response);
+  return byCluster.get(cluster.name);
+}
+
+/** The isolate's shared-ejection view of a cluster, when it has outlier detection. */
+function circuitView(env: Env, cluster: Cluster, rt: ClusterRuntime): CircuitView | undefined {
+  if (!rt.outlier || !env.CIRCUIT) return undefined;
+  let view = views.get(cluster.name);
+  if (!view) {
+    const stub = () => env.CIRCUIT.getByName(cluster.name);
+    view = new CircuitView({
+      fetchState: () => stub().state() as Promise<CircuitSnapshot>,
+      sendReports: (batch) => stub().report(batch) as Promise<CircuitSnapshot>,
+      now: () => Date.now(),
+      config: rt.outlier,
+      hosts: rt.balancer.keys,
+    });
+    views.set(cluster.name, view);
+  } else {
+    view.update(rt.outlier, rt.balancer.keys);
+  }
+  return view;
+}
+
+export async function forwardToCluster(rc: RequestContext, route: Route, cluster: Cluster, parts: UpstreamParts): Promise<Response> {
+  const rt = clusterRuntime(cluster);
+  const limiter = limiters.get(cluster.name, rt.concurrencyLimit);
+  if (limiter && !limiter.tryAcquire()) return reply(rc, overflowReply());
+  try {
+    return await attempts(rc, route, cluster, rt, parts);
+  } finally {
+    limiter?.release();
+  }
+}
+
+async function attempts(rc: RequestContext, route: Route, cluster: Cluster, rt: ClusterRuntime, parts: UpstreamParts): Promise<Response> {
+  const view = circuitView(rc.env, cluster, rt);
+  const url = new URL(parts.path, "http://x");
+  const pickContext = {
+    headers: rc.headers,
+    sourceIp: rc.request.headers.get("cf-connecting-ip") ?? undefined,
+    query: url.searchParams,
+    random: Math.random,
+    isEjected: view?.ejectedPredicate(rt.balancer.keys),
+  };
+  const first = rt.balancer.pick(pickContext);
+  if (!first) return reply(rc, noHealthyUpstreamReply());
+
+  let policy = retryPolicy(route, cluster);
+  // A body too large to buffer can be sent once only: such a request is not retried.
+  if (policy && !replayable(parts.body)) policy = { ...policy, attempts: 0 };
+  const tried = new Set<number>();
+  const triedKeys: string[] = [];
+  let setCookie = first.setCookie;
+  let started = Date.now();
+
+  const result = await runWithRetries(async ({ attempt, signal }): Promise<AttemptResult> => {
+    const pick = attempt === 1 ? first : rt.balancer.pick({ ...pickContext, avoid: tried, maxSelectionAttempts: policy?.hostSelectionRetryMaxAttempts });
+    if (!pick) return { kind: "connect-failure" };
+    tried.add(pick.index);
+    triedKeys[attempt - 1] = rt.balancer.keys[pick.index]!;
+    setCookie ??= pick.setCookie;
+    const body = bodyForAttempt(parts.body, attempt - 1);
+    if (body === undefined) return { kind: "reset" };
+    const headers = new Headers(parts.headers);
+    if (attempt > 1) headers.set("x-envoy-attempt-count", String(attempt));
+    rc.upstreamHost = endpointLabel(pick.endpoint);
+    const request = new Request(upstreamUrl(cluster, pick.endpoint, parts.path, parts.authority), {
+      method: rc.method, headers, body, redirect: "manual", signal,
+    });
+    rt.balancer.inc(pick.index);
+    started = Date.now();
+    try {
+      const outcome = await sendUpstream(rc.env, cluster, pick.endpoint, request);
+      if (outcome.kind === "no-binding") {
+        console.error(`cluster ${cluster.name}: the gateway has no service binding named ${outcome.binding}`);
+        return { kind: "connect-failure", detail: `no service binding ${outcome.binding}` };
+      }
+      if (outcome.kind === "connect-failure") return { kind: "connect-failure" };
+      return outcome.response;
+    } finally {
+      rt.balancer.dec(pick.index);
+    }
+  }, policy, systemRetryDeps(), route.timeoutMs);
+
+  if (view) {
+    result.outcomes.forEach((o, i) => {
+      const key = triedKeys[i];
+      if (key) view.record(key, outlierOutcomeOf(o));
+    });
+    view.sync(rc.waitUntil);
+  }
+  if (result.flags.length) rc.flag = result.flags[0]!;
+  if (result.kind === "local") return reply(rc, result.reply);
+  const response = new Response(result.response.body, result.response);
   response.headers.set("x-envoy-upstream-service-time", String(Date.now() - started));
+  if (setCookie) response.headers.append("set-cookie", setCookie);
   return response;
+}
+
+function reply(rc: RequestContext, r: LocalReply): Response {
+  rc.flag = r.flag;
+  return toResponse(r);
 }

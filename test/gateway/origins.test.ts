@@ -117,7 +117,7 @@ describe("forwarding to loopback origins", () => {
   });
 
   it.each([
-    ["/refused", 503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure"],
+    ["/refused", 503, "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: remote connection failure"],
     ["/missing", 503, ""],
     ["/subset", 503, ""],
     ["/not-routed", 404, ""],

@@ -86,7 +86,7 @@ async function forward(rc: RequestContext, route: Route): Promise<Response> {
 
   const mirrors = mirrorDecisions(route.mirrors, Math.random, rc.method);
   const body = await prepareBody(rc.request, mirrors.length > 0 || wantsReplay(rc));
-  const response = await forwardToCluster(rc, cluster, { path, authority, headers, body });
+  const response = await forwardToCluster(rc, route, cluster, { path, authority, headers, body });
   if (mirrors.length) sendMirrors(rc, mirrors, { path, authority, headers, body });
   if (ops.response.length) {
     const requestHeaders = rc.request.headers;
@@ -95,9 +95,13 @@ async function forward(rc: RequestContext, route: Route): Promise<Response> {
   return response;
 }
 
-/** Retries replay the body; decided by the retry policy (forward.ts). */
+/**
+ * Bodies are buffered for replay when a retry could resend them: the route has a retry policy (Istio
+ * applies its default of 2 attempts when `retries` is unset; `attempts: 0` turns it off).
+ */
 function wantsReplay(rc: RequestContext): boolean {
-  return rc.method !== "GET" && rc.method !== "HEAD";
+  const retries = rc.decision?.route.retries;
+  return rc.method !== "GET" && rc.method !== "HEAD" && !(retries && (retries.attempts ?? 0) === 0);
 }
 
 export interface UpstreamParts {
