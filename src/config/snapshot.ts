@@ -70,6 +70,8 @@ export interface VirtualHost {
   domains: string[];
   /** Gateway `tls.httpsRedirect`: plain-HTTP requests get a 301 to https (Envoy `require_tls: ALL`). */
   httpsRedirect?: boolean;
+  /** Gateway server `tls.mode` (MUTUAL / ISTIO_MUTUAL: the client must present a verified certificate). */
+  tlsMode?: string;
   /** Ordered routes; the first whose match succeeds decides. Empty ⇒ 404 `NR`. */
   routes: Route[];
 }

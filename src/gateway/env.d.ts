@@ -5,6 +5,11 @@ interface Env {
   /** Cloudflare Access team domain, e.g. `https://acme.cloudflareaccess.com`; with ACCESS_AUD enables Access JWTs. */
   ACCESS_TEAM_DOMAIN?: string;
   ACCESS_AUD?: string;
+  /**
+   * Istio MeshConfig subset as YAML or JSON: `extensionProviders` (CUSTOM authorization),
+   * `defaultConfig.gatewayTopology.numTrustedProxies`, `pathNormalization.normalization`.
+   */
+  MESH_CONFIG?: string;
   /** `true` only in local dev (`npm start`, tests): allows the documented dev admin token. */
   ISTHMUS_DEV?: string;
 }

@@ -5,7 +5,6 @@
 import { meshOptions } from "../config/mesh-options.js";
 import { normalizePath } from "../router/path-normalization.js";
 import { configStore } from "./index.js";
-import { pathNormalizationMode } from "./filters/normalize.js";
 import { liveConfig } from "./live-config.js";
 
 export interface ExplainInput {
@@ -22,7 +21,7 @@ export async function explainRequest(env: Env, ctx: { waitUntil(p: Promise<unkno
   const headers = new Headers(input.headers);
   const scheme = url.protocol === "https:" ? "https" : "http";
   const listener = input.sourceNamespace ? "mesh" : "gateway";
-  const mode = pathNormalizationMode((env as { PATH_NORMALIZATION?: string }).PATH_NORMALIZATION);
+  const mode = live.policies.mesh.pathNormalization;
   const path = normalizePath(url.pathname + url.search, mode);
   const authority = headers.get("host") ?? url.host;
   const port = listener === "mesh" ? Number(url.port || (scheme === "https" ? 443 : 80)) : scheme === "https" ? 443 : 80;

@@ -3,6 +3,10 @@
  *
  *  1. normalize        path normalization, request id
  *  2. virtual_host     virtual host by Host, Gateway httpsRedirect
+ *     peer_authn       PeerAuthentication / Gateway MUTUAL: workload identity (source.principal)
+ *  3. ext_authz        AuthorizationPolicy CUSTOM (external authorization)
+ *  4. jwt_authn        RequestAuthentication
+ *  5. rbac             AuthorizationPolicy AUDIT, DENY, ALLOW
  *  6. rate_limit       RateLimitPolicy (local: no I/O; global: one RateLimiter call)
  *  7. route            first matching route
  *  8. fault, cors      fault injection (delay, abort), CORS preflights and response headers
@@ -10,7 +14,11 @@
  * 10. response         response header ops; metrics and access log
  */
 import type { RequestFilter, TerminalFilter } from "./filters/filter.js";
+import { authorizationFilter } from "./filters/authorization.js";
 import { corsFilter } from "./filters/cors.js";
+import { extAuthzFilter } from "./filters/ext-authz.js";
+import { jwtAuthnFilter } from "./filters/jwt-authn.js";
+import { peerAuthnFilter } from "./filters/peer-authn.js";
 import { faultFilter } from "./filters/fault.js";
 import { normalizeFilter } from "./filters/normalize.js";
 import { rateLimitFilter } from "./filters/rate-limit.js";
@@ -23,6 +31,10 @@ import type { RequestContext } from "./request-context.js";
 export const REQUEST_FILTERS: readonly RequestFilter[] = [
   normalizeFilter,
   virtualHostFilter,
+  peerAuthnFilter,
+  extAuthzFilter,
+  jwtAuthnFilter,
+  authorizationFilter,
   rateLimitFilter,
   routeMatchFilter,
   faultFilter,
@@ -36,6 +48,10 @@ export async function runPipeline(rc: RequestContext): Promise<Response> {
   let response: Response | undefined;
   for (const filter of REQUEST_FILTERS) {
     const reply = await filter.onRequest(rc);
+    if (reply instanceof Response) {
+      response = reply;
+      break;
+    }
     if (reply) {
       rc.flag = reply.flag;
       response = toResponse(reply);

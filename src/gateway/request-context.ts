@@ -3,6 +3,8 @@
  * filters decided (identity, claims, route), and what later ones need (response header ops, flags).
  */
 import type { Cluster, WeightedDestination } from "../config/snapshot.js";
+import type { AuthzRequestView } from "../policy/authz/index.js";
+import type { JwtOk } from "../policy/jwt/index.js";
 import type { MatchedRoute, SelectedVirtualHost } from "../router/index.js";
 import type { LiveConfig } from "./live-config.js";
 import type { ResponseFlag } from "./local-reply.js";
@@ -35,9 +37,14 @@ export interface RequestContext {
   /** Headers to send upstream (a mutable copy). */
   headers: Headers;
   requestId: string;
-  /** Validated JWT claims (RequestAuthentication). */
+  /** Validated JWT claims (RequestAuthentication), for claim routes and policies. */
   claims?: Record<string, unknown>;
-  requestPrincipal?: string;
+  /** The verified token (stage 4). */
+  jwt?: JwtOk;
+  /** `source.principal` after the peer check (mesh member or verified client certificate). */
+  sourcePrincipal?: string;
+  /** What AuthorizationPolicy sees, built once per request (stages 3 and 5). */
+  authzView?: AuthzRequestView;
   vhost?: SelectedVirtualHost;
   decision?: MatchedRoute;
   destination?: WeightedDestination;

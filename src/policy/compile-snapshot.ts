@@ -7,11 +7,17 @@ import { compileSnapshot, type CompileOptions } from "../config/compile/index.js
 import type { MeshOptions } from "../config/mesh-options.js";
 import type { Resource } from "../config/resource.js";
 import type { Snapshot } from "../config/snapshot.js";
+import { AUTHZ_TABLE, compileAuthorization } from "./authz/index.js";
+import { compileRequestAuthn, JWT_TABLE } from "./jwt/index.js";
+import { compilePeerAuthn, PEER_AUTHN_TABLE } from "./peer-authn/peer-authentication.js";
 import { compileRateLimits, RATE_LIMITS_TABLE } from "./ratelimit/index.js";
 
-export function compileMeshSnapshot(resources: readonly Resource[], opts: CompileOptions & Partial<MeshOptions>): Snapshot {
+export function compileMeshSnapshot(resources: readonly Resource[], opts: CompileOptions & MeshOptions): Snapshot {
   const snapshot = compileSnapshot(resources, opts);
   snapshot.policies = {
+    [PEER_AUTHN_TABLE]: compilePeerAuthn(resources, opts),
+    [JWT_TABLE]: compileRequestAuthn(resources, opts),
+    [AUTHZ_TABLE]: compileAuthorization(resources, opts),
     [RATE_LIMITS_TABLE]: compileRateLimits(resources, opts),
   };
   return snapshot;

@@ -35,6 +35,13 @@ spec:
 ---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
+metadata: {name: half-dead, namespace: default}
+spec:
+  host: half-dead.internal
+  trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
 metadata: {name: pool, namespace: default}
 spec:
   host: pool.internal

@@ -24,6 +24,8 @@ interface BoundServer {
   /** Server hosts with `.` replaced by the Gateway's namespace. */
   hosts: Array<{ namespace: string; host: string }>;
   httpsRedirect: boolean;
+  /** `tls.mode` (MUTUAL requires a verified client certificate). */
+  tlsMode?: string;
 }
 
 export function buildGatewayListener(
@@ -47,6 +49,7 @@ export function buildGatewayListener(
           return { namespace: s.namespace === "." ? gw.metadata.namespace : s.namespace, host: s.host };
         }),
         httpsRedirect: server.tls?.httpsRedirect === true,
+        ...(server.tls?.mode ? { tlsMode: server.tls.mode } : {}),
       });
       byPort.set(server.port.number, entry);
     }
@@ -127,6 +130,7 @@ function buildVirtualHosts(
           b.contributions.push({ rank, key, routes });
         }
         if (server.httpsRedirect) b.vhost.httpsRedirect = true;
+        if (server.tlsMode) b.vhost.tlsMode = server.tlsMode;
       }
     });
     if (server.httpsRedirect) for (const h of server.hosts) vhostFor(h.host).vhost.httpsRedirect = true;

@@ -5,7 +5,8 @@
 import type { LocalReply } from "../local-reply.js";
 import type { RequestContext } from "../request-context.js";
 
-export type FilterResult = LocalReply | undefined;
+/** undefined: continue. A LocalReply (or, when repeated headers are needed, a Response): stop and answer. */
+export type FilterResult = LocalReply | Response | undefined;
 
 export interface RequestFilter {
   /** Stage name as in DESIGN §2, shown by explain and in traces. */

@@ -1,23 +1,15 @@
 /**
- * Stage 1: path normalization (Istio's BASE by default; MERGE_SLASHES or DECODE_AND_MERGE_SLASHES
- * mesh-wide through the PATH_NORMALIZATION var) and the request id. The normalized path is what
- * routing, authorization and the upstream all see, as in Istio.
+ * Stage 1: path normalization (Istio's BASE by default; `pathNormalization.normalization` of the
+ * MESH_CONFIG var selects NONE, MERGE_SLASHES or DECODE_AND_MERGE_SLASHES mesh-wide) and the request
+ * id. The normalized path is what routing, authorization and the upstream all see, as in Istio.
  */
-import { normalizePath, type PathNormalization } from "../../router/path-normalization.js";
+import { normalizePath } from "../../router/path-normalization.js";
 import type { RequestFilter } from "./filter.js";
-
-const MODES = new Set<PathNormalization>(["NONE", "BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES"]);
-
-export function pathNormalizationMode(value: string | undefined): PathNormalization {
-  const v = (value ?? "").toUpperCase();
-  if (v === "" || v === "DEFAULT") return "BASE";
-  return MODES.has(v as PathNormalization) ? (v as PathNormalization) : "BASE";
-}
 
 export const normalizeFilter: RequestFilter = {
   name: "normalize",
   onRequest(rc) {
-    rc.path = normalizePath(rc.path, pathNormalizationMode((rc.env as { PATH_NORMALIZATION?: string }).PATH_NORMALIZATION));
+    rc.path = normalizePath(rc.path, rc.live.policies.mesh.pathNormalization);
     // Envoy keeps a client's x-request-id on internal requests and generates one otherwise; at the
     // edge every client is external, so a fresh id is set unless a mesh member propagates one.
     const incoming = rc.headers.get("x-request-id");

@@ -19,7 +19,7 @@ export const rateLimitFilter: RequestFilter = {
       path: rc.path,
       method: rc.method,
       headers: rc.headers,
-      remoteIp: clientAddresses(rc.request.headers, trustedHops(rc.env)).remoteIp,
+      remoteIp: clientAddresses(rc.request.headers, rc.live.policies.mesh.numTrustedProxies).remoteIp,
       claims: rc.claims,
       listener: rc.listener,
       port: rc.port,
@@ -35,8 +35,3 @@ export const rateLimitFilter: RequestFilter = {
   },
 };
 
-/** Istio meshConfig.defaultConfig.gatewayTopology.numTrustedProxies, from the NUM_TRUSTED_PROXIES var. */
-export function trustedHops(env: Env): number {
-  const n = Number((env as { NUM_TRUSTED_PROXIES?: string }).NUM_TRUSTED_PROXIES ?? 0);
-  return Number.isInteger(n) && n > 0 ? n : 0;
-}

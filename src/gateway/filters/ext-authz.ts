@@ -1,0 +1,30 @@
+/**
+ * Stage 3: AuthorizationPolicy CUSTOM — the external authorization service of a mesh-config
+ * extension provider decides; a denial is its status, body and headers (flag UAEX).
+ */
+import { applyUpstreamHeaders, checkExternalAuthz, deniedResponse } from "../../policy/authz/index.js";
+import { authzView } from "../authz-view.js";
+import type { RequestFilter } from "./filter.js";
+
+export const extAuthzFilter: RequestFilter = {
+  name: "ext_authz",
+  async onRequest(rc) {
+    const check = rc.live.policies.authorizer.custom(authzView(rc));
+    if (check.kind === "none") return undefined;
+    if (check.kind === "deny") return check.reply;
+    const result = await checkExternalAuthz(authzView(rc), { url: rc.request.url, headers: rc.headers }, check.provider, {
+      fetch: (r) => fetch(r),
+      bindings: rc.env as unknown as Record<string, unknown>,
+    });
+    if (!result.allowed) {
+      rc.flag = "UAEX";
+      return deniedResponse(result);
+    }
+    applyUpstreamHeaders(rc.headers, result);
+    if (result.downstreamHeaders.length) {
+      const extra = result.downstreamHeaders;
+      rc.responseEditors.push((h) => { for (const [k, v] of extra) h.append(k, v); });
+    }
+    return undefined;
+  },
+};

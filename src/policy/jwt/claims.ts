@@ -1,0 +1,67 @@
+/**
+ * What a verified payload offers the rest of the gateway: claims for AuthorizationPolicy
+ * (`request.auth.claims[...]`) and VirtualService claim routing (`@request.auth.claims.*`), normalized
+ * as Envoy puts them in dynamic metadata (`spaceDelimitedClaims`, `scope` and `permission` split on
+ * spaces), and claim values copied to headers (`outputClaimToHeaders`).
+ */
+
+/**
+ * A claim by name, nested with dots (`a.b.c`), as jwt_verify_lib `StructUtils::GetValue` walks it:
+ * every step but the last must be an object. Own properties only.
+ */
+export function claimAt(payload: Record<string, unknown>, name: string): unknown {
+  let current: unknown = payload;
+  for (const part of name.split(".")) {
+    if (current === null || typeof current !== "object" || Array.isArray(current)) return undefined;
+    if (!Object.prototype.hasOwnProperty.call(current, part)) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/**
+ * The header value for a claim (Envoy `addJWTClaimToHeader`): strings as they are, booleans as
+ * `true`/`false`, non-negative integers in decimal and other numbers as C's `%f` (`1.500000`).
+ * Objects, lists, null and empty strings give no header (Istio supports string, int and bool claims).
+ * The value is sent as its UTF-8 bytes, as Envoy sends it; a value with control characters is dropped
+ * rather than split into a second header.
+ */
+export function claimHeaderValue(value: unknown): string | undefined {
+  let text: string;
+  if (typeof value === "string") text = value;
+  else if (typeof value === "boolean") text = value ? "true" : "false";
+  else if (typeof value === "number" && Number.isFinite(value)) {
+    text = value >= 0 && Number.isInteger(value) && value < 2 ** 64 ? BigInt(value).toString() : value.toFixed(6);
+  } else return undefined;
+  if (text === "" || /[\0-\x08\x0a-\x1f\x7f]/.test(text)) return undefined;
+  return utf8ByteString(text);
+}
+
+/**
+ * The payload with each listed top-level string claim split on spaces (empty pieces dropped) into a
+ * list, as Envoy's `normalize_payload_in_metadata.space_delimited_claims`; a claim that splits into
+ * nothing keeps its string. The result shares unchanged values with `payload`.
+ */
+export function normalizeClaims(payload: Record<string, unknown>, spaceDelimited: readonly string[]): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const name of spaceDelimited) {
+    if (!Object.prototype.hasOwnProperty.call(payload, name)) continue;
+    const v = payload[name];
+    if (typeof v !== "string") continue;
+    const parts = v.split(" ").filter((p) => p !== "");
+    if (parts.length === 0) continue;
+    out ??= Object.assign(Object.create(null) as Record<string, unknown>, payload);
+    out[name] = parts;
+  }
+  return out ?? payload;
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Header values are byte strings: encode non-ASCII text as UTF-8 bytes, one char per byte. */
+function utf8ByteString(text: string): string {
+  if (!NON_ASCII.test(text)) return text;
+  let out = "";
+  for (const b of new TextEncoder().encode(text)) out += String.fromCharCode(b);
+  return out;
+}

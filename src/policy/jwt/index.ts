@@ -1,0 +1,26 @@
+/**
+ * RequestAuthentication (JWT): compile the table once per snapshot, hydrate an authenticator, ask it
+ * per request. See docs/authentication.md.
+ */
+export { compileRequestAuthn, appliesToGateway, type JwtAuthnTable, type JwtRuleTable, type JwksSource } from "./jwt-authn-table.js";
+export {
+  buildJwtAuthenticator,
+  applyJwtOutcome,
+  isCorsPreflight,
+  realm,
+  removeQueryParams,
+  MAX_TOKEN_BYTES,
+  type JwtAuthenticator,
+  type JwtAuthenticatorDeps,
+  type JwtDeny,
+  type JwtEvent,
+  type JwtNone,
+  type JwtOk,
+  type JwtOutcome,
+  type JwtRequest,
+} from "./jwt-authenticator.js";
+export { JwksStore, isolateJwksStore, type JwksStoreOptions } from "./jwks-store.js";
+export { JWT_STATUS, type JwtStatus } from "./jwt-status.js";
+
+/** The key of the RequestAuthentication table in `Snapshot.policies`. */
+export const JWT_TABLE = "jwt";
