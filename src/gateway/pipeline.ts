@@ -11,7 +11,7 @@
  *  7. route            first matching route
  *  8. fault, cors      fault injection (delay, abort), CORS preflights and response headers
  *  9. router           redirect | direct response | forward (route and destination header ops, mirrors)
- * 10. response         response header ops; metrics and access log
+ * 10. response         response header ops; metrics and access log (telemetry.ts)
  */
 import type { RequestFilter, TerminalFilter } from "./filters/filter.js";
 import { authorizationFilter } from "./filters/authorization.js";
@@ -27,6 +27,7 @@ import { routerFilter } from "./filters/router.js";
 import { virtualHostFilter } from "./filters/virtual-host.js";
 import { toResponse } from "./local-reply.js";
 import type { RequestContext } from "./request-context.js";
+import { report } from "./telemetry.js";
 
 export const REQUEST_FILTERS: readonly RequestFilter[] = [
   normalizeFilter,
@@ -62,11 +63,13 @@ export async function runPipeline(rc: RequestContext): Promise<Response> {
   return finish(rc, response);
 }
 
+/** Stage 10: response header edits (route ops, CORS, rate-limit headers), then metrics and access log. */
 function finish(rc: RequestContext, response: Response): Response {
   let out = response;
-  if (rc.responseEditors.length || rc.listener === "gateway") {
+  if (rc.responseEditors.length) {
     out = new Response(response.body, response); // make headers mutable
     for (const edit of rc.responseEditors) edit(out.headers);
   }
+  report(rc, out);
   return out;
 }

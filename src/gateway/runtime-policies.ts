@@ -10,6 +10,7 @@ import { rateLimiterStore } from "../durable/rate-limiter.js";
 import { buildJwtAuthenticator, JWT_TABLE, type JwtAuthnTable } from "../policy/jwt/index.js";
 import { AUTHZ_TABLE, buildAuthorizer, type Authorizer, type AuthzTable } from "../policy/authz/index.js";
 import { PEER_AUTHN_TABLE, type PeerAuthnTable } from "../policy/peer-authn/peer-authentication.js";
+import { TELEMETRY_TABLE, type TelemetryTable } from "../policy/telemetry.js";
 import { buildRateLimiter, LocalCounters, RATE_LIMITS_TABLE, type RateLimiter, type RateLimitTable } from "../policy/ratelimit/index.js";
 
 export interface RuntimePolicies {
@@ -18,6 +19,7 @@ export interface RuntimePolicies {
   jwt: ReturnType<typeof buildJwtAuthenticator>;
   authorizer: Authorizer;
   rateLimiter: RateLimiter;
+  telemetry: TelemetryTable;
 }
 
 /**
@@ -58,5 +60,6 @@ export function buildRuntimePolicies(snapshot: Snapshot, env: Env): RuntimePolic
       local: localCounters,
       global: env.RATE_LIMITER ? rateLimiterStore(env.RATE_LIMITER) : undefined,
     }),
+    telemetry: (snapshot.policies[TELEMETRY_TABLE] as TelemetryTable | undefined) ?? { accessLog: false },
   };
 }

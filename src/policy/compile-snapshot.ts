@@ -11,6 +11,7 @@ import { AUTHZ_TABLE, compileAuthorization } from "./authz/index.js";
 import { compileRequestAuthn, JWT_TABLE } from "./jwt/index.js";
 import { compilePeerAuthn, PEER_AUTHN_TABLE } from "./peer-authn/peer-authentication.js";
 import { compileRateLimits, RATE_LIMITS_TABLE } from "./ratelimit/index.js";
+import { compileTelemetry, TELEMETRY_TABLE } from "./telemetry.js";
 
 export function compileMeshSnapshot(resources: readonly Resource[], opts: CompileOptions & MeshOptions): Snapshot {
   const snapshot = compileSnapshot(resources, opts);
@@ -19,6 +20,7 @@ export function compileMeshSnapshot(resources: readonly Resource[], opts: Compil
     [JWT_TABLE]: compileRequestAuthn(resources, opts),
     [AUTHZ_TABLE]: compileAuthorization(resources, opts),
     [RATE_LIMITS_TABLE]: compileRateLimits(resources, opts),
+    [TELEMETRY_TABLE]: compileTelemetry(resources, opts),
   };
   return snapshot;
 }

@@ -244,3 +244,46 @@ describe("other calls", () => {
     expect((await admin("/explain", { method: "POST", body: "{}" })).status).toBe(422);
   });
 });
+
+describe("secrets", () => {
+  const jwks = JSON.stringify({ keys: [
+    { kty: "oct", kid: "hs", alg: "HS256", k: "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA" },
+    { kty: "EC", kid: "ec", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" },
+  ] });
+  const ra = `apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: with-secret, namespace: istio-system}
+spec:
+  jwtRules:
+  - issuer: https://issuer.example.com
+    jwks: '${jwks}'
+`;
+
+  it("never prints symmetric or private key material in get, list or config_dump", async () => {
+    expect((await applyYaml(ra)).status).toBe(200);
+    const one = await (await admin("/apis/security.istio.io/v1/namespaces/istio-system/requestauthentications/with-secret")).text();
+    const list = await (await admin("/apis/security.istio.io/v1/requestauthentications")).text();
+    const dump = await (await admin("/config_dump")).text();
+    for (const text of [one, list, dump]) {
+      expect(text).not.toContain("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA");
+      expect(text).toContain("REDACTED");
+    }
+    expect(one).toContain("f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"); // public keys stay visible
+  });
+
+  it("refuses to store the REDACTED placeholder when a read-back resource is applied again", async () => {
+    const got = await (await admin("/apis/security.istio.io/v1/namespaces/istio-system/requestauthentications/with-secret")).json();
+    const res = await admin("/apply", { method: "POST", body: JSON.stringify(got) });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as ErrorBody).errors[0]!.path).toBe("spec.jwtRules[0].jwks");
+  });
+});
+
+describe("metrics", () => {
+  it("counts requests with Istio's labels and response flags", async () => {
+    await exports.default.fetch("http://gw/nothing-here", { headers: { host: "no-such-host.example" } });
+    const text = await (await admin("/metrics")).text();
+    expect(text).toMatch(/istio_requests_total\{reporter="destination",listener="gateway",destination_service="unknown",response_code="404",response_flags="NR",route_name=""\} \d+/);
+    expect(text).toContain("# TYPE istio_request_duration_milliseconds histogram");
+  });
+});

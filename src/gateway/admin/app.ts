@@ -10,6 +10,7 @@ import type { ConfigStoreApi, ResourceRef, StoreOutcome, VersionedSnapshot } fro
 import { authenticate } from "./auth.js";
 import { admit, BodyTooLarge, readBodyText } from "./body.js";
 import { openApiDocument } from "./openapi.js";
+import { redactSecrets } from "./redact.js";
 
 export interface AdminDeps {
   /** The ConfigStore stub. */
@@ -88,7 +89,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     return answer(c, await store(c).rollback(version));
   });
 
-  app.get("/config_dump", async (c) => c.json(await deps.configDump(c.env, c.executionCtx)));
+  app.get("/config_dump", async (c) => c.json(redactSecrets(await deps.configDump(c.env, c.executionCtx))));
   app.get("/metrics", (c) => c.text(deps.metrics(), 200, { "content-type": "text/plain; version=0.0.4" }));
   app.get("/openapi.json", (c) => c.json(openApiDocument(prefix)));
 
@@ -128,7 +129,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     const info = kindOf(c);
     if (!info) return notFoundKind(c);
     const items = await store(c).list(info.kind, namespace);
-    return c.json({ apiVersion: `${info.group}/${c.req.param("version")}`, kind: `${info.kind}List`, metadata: { resourceVersion: String(await store(c).version()) }, items });
+    return c.json({ apiVersion: `${info.group}/${c.req.param("version")}`, kind: `${info.kind}List`, metadata: { resourceVersion: String(await store(c).version()) }, items: redactSecrets(items) });
   };
   app.get("/apis/:group/:version/namespaces/:ns/:plural", (c) => list(c, c.req.param("ns")));
   app.get("/apis/:group/:version/:plural", (c) => list(c));
@@ -145,7 +146,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     const ref = refFrom(c);
     if (!ref) return notFoundKind(c);
     const r = await store(c).get(ref);
-    return r ? c.json(r) : missing(c, ref);
+    return r ? c.json(redactSecrets(r)) : missing(c, ref);
   });
 
   app.put(one, async (c) => {

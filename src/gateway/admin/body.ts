@@ -6,6 +6,7 @@ import type { ConfigError } from "../../config/errors.js";
 import { loadText, type LoadedDocument } from "../../config/loader.js";
 import type { Resource } from "../../config/resource.js";
 import { validateDocuments } from "../../config/validate.js";
+import { REDACTED } from "./redact.js";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -56,5 +57,20 @@ export function admit(text: string): Admitted {
     return { resources: [], documents: [], errors: [{ kind: "", namespace: "", name: "", path: "", code: "FieldValueRequired", message: "the body holds no resources" }] };
   }
   const { resources, errors } = validateDocuments(loaded.documents);
-  return { resources, documents: loaded.documents, errors };
+  for (const r of resources) errors.push(...redactedPlaceholders(r));
+  return { resources: errors.length ? [] : resources, documents: loaded.documents, errors };
+}
+
+/**
+ * A resource read back through the admin API has its key material replaced by `REDACTED`; applying
+ * it again as is would store the placeholder instead of the key. Refuse that instead.
+ */
+function redactedPlaceholders(r: Resource): ConfigError[] {
+  if (r.kind !== "RequestAuthentication") return [];
+  const rules = (r.spec as { jwtRules?: { jwks?: string }[] }).jwtRules ?? [];
+  return rules.flatMap((rule, i) =>
+    typeof rule.jwks === "string" && rule.jwks.includes(`"${REDACTED}"`)
+      ? [{ kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name, path: `spec.jwtRules[${i}].jwks`, code: "FieldValueInvalid" as const,
+          message: `the JWKS holds the ${REDACTED} placeholder the admin API shows instead of secret key material; supply the real keys` }]
+      : []);
 }
