@@ -20,7 +20,8 @@ export default defineConfig({
       miniflare: {
         bindings: { ADMIN_TOKEN: "test-admin-token", ISTHMUS_DEV: "true" },
         // Test-only members the gateway can route to (in addition to Bookinfo's bindings in wrangler.toml).
-        serviceBindings: { TEST_ECHO: "test-echo" },
+        // ORIGIN_MTLS stands in for an `mtls_certificates` binding (it has the same fetch()).
+        serviceBindings: { TEST_ECHO: "test-echo", ORIGIN_MTLS: "test-echo" },
         workers: memberWorkers(RUNNER),
       },
     }),

@@ -22,17 +22,38 @@ export function upstreamUrl(cluster: Cluster, endpoint: Endpoint, pathAndQuery: 
   return `${cluster.protocol}://${host}:${endpoint.port}${pathAndQuery}`;
 }
 
+function fetcher(env: Env, name: string): Fetcher | undefined {
+  const b = (env as unknown as Record<string, unknown>)[name] as Fetcher | undefined;
+  return b && typeof b.fetch === "function" ? b : undefined;
+}
+
+/**
+ * DestinationRule `tls.mode: MUTUAL` toward an origin: the client certificate is a Workers
+ * `mtls_certificates` binding, named by `tls.credentialName` (Istio's name for the secret holding
+ * it). SIMPLE needs nothing: the cluster protocol is already https.
+ */
+function mtlsBinding(env: Env, cluster: Cluster): { name: string; fetcher?: Fetcher } | undefined {
+  const tls = cluster.trafficPolicy?.tls;
+  if (tls?.mode !== "MUTUAL") return undefined;
+  const name = tls.credentialName ?? "";
+  return { name, fetcher: name ? fetcher(env, name) : undefined };
+}
+
 export async function sendUpstream(env: Env, cluster: Cluster, endpoint: Endpoint, request: Request): Promise<UpstreamOutcome> {
   try {
     if (endpoint.kind === "binding") {
-      const binding = (env as unknown as Record<string, unknown>)[endpoint.binding] as Fetcher | undefined;
-      if (!binding || typeof binding.fetch !== "function") return { kind: "no-binding", binding: endpoint.binding };
+      const binding = fetcher(env, endpoint.binding);
+      if (!binding) return { kind: "no-binding", binding: endpoint.binding };
       return { kind: "response", response: await binding.fetch(request) };
+    }
+    const mtls = mtlsBinding(env, cluster);
+    if (mtls) {
+      if (!mtls.fetcher) return { kind: "no-binding", binding: mtls.name || "(tls.credentialName unset)" };
+      return { kind: "response", response: await mtls.fetcher.fetch(request) };
     }
     return { kind: "response", response: await fetch(request) };
   } catch (e) {
     if ((e as Error)?.name === "AbortError" || (e as Error)?.name === "TimeoutError") throw e;
-    void cluster;
     return { kind: "connect-failure", error: String((e as Error)?.message ?? e) };
   }
 }

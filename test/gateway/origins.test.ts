@@ -64,12 +64,33 @@ spec:
   - name: missing-subset
     match: [{uri: {prefix: /subset}}]
     route: [{destination: {host: echo.internal, subset: v9}}]
+  - name: mtls
+    match: [{uri: {prefix: /mtls}}]
+    route: [{destination: {host: mtls.internal}}]
   - name: moved
     match: [{uri: {exact: /moved}}]
     redirect: {uri: /elsewhere, redirectCode: 308}
   - name: direct
     match: [{uri: {exact: /direct}}]
     directResponse: {status: 418, body: {string: "short and stout"}}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: mtls-origin, namespace: default}
+spec:
+  hosts: [mtls.internal]
+  location: MESH_EXTERNAL
+  resolution: STATIC
+  ports: [{number: 443, name: https, protocol: HTTPS}]
+  endpoints: [{address: 127.0.0.1}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: mtls-origin, namespace: default}
+spec:
+  host: mtls.internal
+  trafficPolicy:
+    tls: {mode: MUTUAL, credentialName: ORIGIN_MTLS}
 ---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -125,6 +146,14 @@ describe("forwarding to loopback origins", () => {
     const res = await get(path);
     expect(res.status).toBe(status);
     expect(await res.text()).toBe(body);
+  });
+
+  it("originates mutual TLS through the mtls_certificates binding named by tls.credentialName", async () => {
+    const res = await get("/mtls/a?b=1");
+    expect(res.status).toBe(200);
+    const seen = (await res.json()) as { member: string; url: string };
+    expect(seen.member).toBe("test-echo"); // the request went through the ORIGIN_MTLS binding
+    expect(seen.url).toBe("https://127.0.0.1/mtls/a?b=1"); // default port 443 is implicit
   });
 
   it("answers an unknown host with 404", async () => {
