@@ -5,7 +5,7 @@
  */
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { applyYaml, BOOKINFO_YAML, TASKS } from "../helpers/admin.js";
+import { admin, applyYaml, BOOKINFO_YAML, TASKS } from "../helpers/admin.js";
 
 describe("Bookinfo through the mesh", () => {
   beforeAll(async () => {
@@ -55,5 +55,28 @@ describe("Bookinfo through the mesh", () => {
     expect(a.status).toBe(404);
     const b = await exports.default.fetch("http://gw/productpage", { headers: { host: "other.local" } });
     expect(b.status).toBe(404);
+  });
+
+  it("explains the whole decision for a north-south request", async () => {
+    const res = await admin("/explain", { method: "POST", body: JSON.stringify({ method: "GET", url: "http://bookinfo.local/productpage", headers: {} }) });
+    const out = (await res.json()) as { outcome: string; stages: { route: { name: string; match: { description: string } }; virtualHost: { name: string } }; destinations: { cluster: string; endpoints: unknown[]; loadBalancer: { algorithm: string } }[] };
+    expect(out.outcome).toBe("forward");
+    expect(out.stages.virtualHost.name).toBe("bookinfo.local:80");
+    expect(out.stages.route.name).toBe("productpage");
+    expect(out.stages.route.match.description).toBe('uri exact "/productpage"');
+    expect(out.destinations[0]!.cluster).toBe("outbound|9080||productpage.default.svc.cluster.local");
+    expect(out.destinations[0]!.endpoints).toEqual([expect.objectContaining({ kind: "binding", binding: "BOOKINFO_PRODUCTPAGE" })]);
+    expect(out.destinations[0]!.loadBalancer.algorithm).toBe("LEAST_REQUEST");
+  });
+
+  it("explains an east-west call from a member (jason's reviews go to v2)", async () => {
+    expect((await applyYaml(TASKS.jasonV2)).status).toBe(200);
+    const res = await admin("/explain", { method: "POST", body: JSON.stringify({
+      method: "GET", url: "http://reviews:9080/reviews/0", headers: { "end-user": "jason" }, source: { namespace: "default", serviceAccount: "bookinfo-productpage" },
+    }) });
+    const out = (await res.json()) as { outcome: string; stages: { peerAuthentication: { principal: string } }; destinations: { subset: string }[] };
+    expect(out.outcome).toBe("forward");
+    expect(out.stages.peerAuthentication.principal).toBe("cluster.local/ns/default/sa/bookinfo-productpage");
+    expect(out.destinations[0]!.subset).toBe("v2");
   });
 });

@@ -20,7 +20,7 @@ export interface AdminDeps {
   /** The snapshot this isolate serves now (config_dump). */
   configDump(env: Env, ctx: WaitUntil): Promise<unknown>;
   /** Decision report for `POST explain`. */
-  explain(env: Env, ctx: WaitUntil, input: { method: string; url: string; headers: Record<string, string> }): Promise<unknown>;
+  explain(env: Env, ctx: WaitUntil, input: { method: string; url: string; headers: Record<string, string>; source?: { namespace: string; serviceAccount?: string } }): Promise<unknown>;
   /** Prometheus text of this isolate's metrics. */
   metrics(): string;
 }
@@ -103,7 +103,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
   });
 
   app.post("/explain", async (c) => {
-    const body = (await c.req.json().catch(() => null)) as { method?: string; url?: string; headers?: Record<string, string> } | null;
+    const body = (await c.req.json().catch(() => null)) as { method?: string; url?: string; headers?: Record<string, string>; source?: { namespace: string; serviceAccount?: string } } | null;
     if (!body || typeof body.url !== "string") {
       return c.json(invalid([{ kind: "", namespace: "", name: "", path: "url", code: "FieldValueRequired", message: "body must be {\"method\", \"url\", \"headers\"}" }]), 422);
     }
@@ -112,7 +112,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     } catch {
       return c.json(invalid([{ kind: "", namespace: "", name: "", path: "url", code: "FieldValueInvalid", message: `not an absolute URL: ${JSON.stringify(body.url)}` }]), 422);
     }
-    return c.json(await deps.explain(c.env, c.executionCtx, { method: body.method ?? "GET", url: body.url, headers: body.headers ?? {} }));
+    return c.json(await deps.explain(c.env, c.executionCtx, { method: body.method ?? "GET", url: body.url, headers: body.headers ?? {}, source: body.source }));
   });
 
   // Kubernetes-style resource paths.
