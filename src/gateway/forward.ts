@@ -11,7 +11,7 @@ import { compileConcurrencyLimit, ConcurrencyLimiters, overflowReply } from "../
 import { buildBalancer, InflightRequests, type Balancer } from "../policy/load-balancer/index.js";
 import { CircuitView, compileOutlierDetection, outlierOutcomeOf, type CircuitSnapshot, type OutlierConfig } from "../policy/outlier/index.js";
 import { compileRetryPolicy, noHealthyUpstreamReply, runWithRetries, systemRetryDeps, type AttemptResult, type RetryPolicy } from "../policy/retry/index.js";
-import { toResponse, type LocalReply } from "./local-reply.js";
+import { toResponse, type LocalReply } from "../policy/local-reply.js";
 import type { RequestContext } from "./request-context.js";
 import { bodyForAttempt, replayable } from "./request-body.js";
 import type { UpstreamParts } from "./filters/router.js";

@@ -25,7 +25,7 @@ import { rateLimitFilter } from "./filters/rate-limit.js";
 import { routeMatchFilter } from "./filters/route-match.js";
 import { routerFilter } from "./filters/router.js";
 import { virtualHostFilter } from "./filters/virtual-host.js";
-import { toResponse } from "./local-reply.js";
+import { toResponse } from "../policy/local-reply.js";
 import type { RequestContext } from "./request-context.js";
 import { report } from "./telemetry.js";
 

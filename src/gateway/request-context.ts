@@ -7,7 +7,7 @@ import type { AuthzRequestView } from "../policy/authz/index.js";
 import type { JwtOk } from "../policy/jwt/index.js";
 import type { MatchedRoute, SelectedVirtualHost } from "../router/index.js";
 import type { LiveConfig } from "./live-config.js";
-import type { ResponseFlag } from "./local-reply.js";
+import type { ResponseFlag } from "../policy/local-reply.js";
 
 /** Who is calling: a mesh member (identity from its binding) or an edge client. */
 export interface Caller {

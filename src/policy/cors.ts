@@ -25,7 +25,7 @@ import { parseDuration } from "../config/duration.js";
 import { compileFullMatch, type FullMatcher } from "../config/regex.js";
 import type { Route } from "../config/snapshot.js";
 import type { CorsPolicy, StringMatch } from "../config/schemas/virtual-service.js";
-import { localReply, type LocalReply } from "../gateway/local-reply.js";
+import { localReply, type LocalReply } from "./local-reply.js";
 
 export interface CorsPreflightRequest {
   method: string;

@@ -19,7 +19,7 @@
 import { parseDuration } from "../config/duration.js";
 import type { Route } from "../config/snapshot.js";
 import type { HTTPFaultInjection } from "../config/schemas/virtual-service.js";
-import { localReply, type LocalReply } from "../gateway/local-reply.js";
+import { localReply, type LocalReply } from "./local-reply.js";
 import { fractionFires, percentToPerMillion } from "./fractional-percent.js";
 
 /** Envoy's local-reply body for an injected abort. */

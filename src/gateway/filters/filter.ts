@@ -2,7 +2,7 @@
  * The filter interface (Envoy's decodeHeaders, reduced): a request filter either continues
  * (returns undefined) or stops the chain with a local reply. The terminal filter answers.
  */
-import type { LocalReply } from "../local-reply.js";
+import type { LocalReply } from "../../policy/local-reply.js";
 import type { RequestContext } from "../request-context.js";
 
 /** undefined: continue. A LocalReply (or, when repeated headers are needed, a Response): stop and answer. */

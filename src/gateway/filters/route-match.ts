@@ -5,7 +5,7 @@
  * attached to a named route); it is computed once per request, after JWT claims are known.
  */
 import type { MatchedRoute } from "../../router/index.js";
-import { localReply } from "../local-reply.js";
+import { localReply } from "../../policy/local-reply.js";
 import type { RequestContext } from "../request-context.js";
 import { routeInput } from "../route-input.js";
 import type { RequestFilter } from "./filter.js";

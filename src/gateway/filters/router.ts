@@ -10,7 +10,7 @@ import { mirrorDecisions, mirrorRequest } from "../../policy/mirror.js";
 import { redirect } from "../../policy/redirect.js";
 import { rewriteRequest } from "../../policy/rewrite.js";
 import { pickDestination } from "../../policy/weighted-destination.js";
-import { localReply, toResponse, type LocalReply } from "../local-reply.js";
+import { localReply, toResponse, type LocalReply } from "../../policy/local-reply.js";
 import type { RequestContext } from "../request-context.js";
 import { prepareBody, type RequestBody } from "../request-body.js";
 import { forwardToCluster } from "../forward.js";

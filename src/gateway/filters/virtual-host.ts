@@ -11,7 +11,7 @@ import type { Snapshot } from "../../config/snapshot.js";
 import { stripPort } from "../../config/hosts.js";
 import { httpsRedirect } from "../../policy/redirect.js";
 import type { SelectedVirtualHost } from "../../router/index.js";
-import { localReply } from "../local-reply.js";
+import { localReply } from "../../policy/local-reply.js";
 import type { RequestContext } from "../request-context.js";
 import { routeInput } from "../route-input.js";
 import type { RequestFilter } from "./filter.js";

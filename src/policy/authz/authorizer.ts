@@ -20,7 +20,7 @@
  *   if (!decision.allowed) return decision.reply;
  */
 import type { ExtAuthzHttpProvider, MeshExtensionProviders } from "../../config/mesh-config.js";
-import { localReply, type LocalReply } from "../../gateway/local-reply.js";
+import { localReply, type LocalReply } from "../local-reply.js";
 import { AuthzAttributes, type Predicate } from "./attributes.js";
 import type { AuthzPolicyEntry, AuthzTable } from "./authz-table.js";
 import type { AuthzRequestView } from "./request-view.js";

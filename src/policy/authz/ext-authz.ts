@@ -28,7 +28,7 @@
  *   }
  */
 import type { ExtAuthzHttpProvider } from "../../config/mesh-config.js";
-import { localReply, type LocalReply } from "../../gateway/local-reply.js";
+import { localReply, type LocalReply } from "../local-reply.js";
 import type { AuthzRequestView } from "./request-view.js";
 
 /** Something with `fetch`, as a Workers service binding is. */

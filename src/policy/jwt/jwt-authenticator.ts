@@ -15,7 +15,7 @@
  *   if (outcome.kind === "deny") return toResponse(outcome.reply);
  *   applyJwtOutcome(outcome, upstreamHeaders, upstreamUrl);   // strips the token, sets output headers
  */
-import { localReply, type LocalReply } from "../../gateway/local-reply.js";
+import { localReply, type LocalReply } from "../local-reply.js";
 import { claimAt, claimHeaderValue, normalizeClaims } from "./claims.js";
 import type { JwtAuthnTable, JwtRuleTable } from "./jwt-authn-table.js";
 import { responseCodeDetails, statusCode, statusText, type JwtStatus } from "./jwt-status.js";

@@ -19,7 +19,7 @@
  *   if (!peer.ok) return peer.reply;
  *   view.sourcePrincipal = peer.principal;
  */
-import { localReply, type LocalReply } from "../../gateway/local-reply.js";
+import { localReply, type LocalReply } from "../local-reply.js";
 import { SPIFFE_PREFIX } from "../authz/identity-match.js";
 import type { PeerAuthnMode } from "./peer-authentication.js";
 import { decodeRfc9440, subjectAltNames } from "./x509-san.js";

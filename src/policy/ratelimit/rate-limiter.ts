@@ -19,7 +19,7 @@
  *   // ...forward, then add outcome.headers to the response
  */
 import { stripPort } from "../../config/hosts.js";
-import { localReply, type LocalReply } from "../../gateway/local-reply.js";
+import { localReply, type LocalReply } from "../local-reply.js";
 import { compileAttachment, type AttachmentTest } from "./attachment.js";
 import { shardName, type GlobalRateLimitStore, type GlobalTake, type GlobalTakeResult } from "./global-store.js";
 import { compileKey, type KeyExtractor } from "./key.js";

@@ -15,7 +15,7 @@
  * refuse to be retried by returning a non-retriable outcome). Responses of attempts that are retried or
  * abandoned have their bodies cancelled.
  */
-import type { LocalReply, ResponseFlag } from "../../gateway/local-reply.js";
+import type { LocalReply, ResponseFlag } from "../local-reply.js";
 import { backoffMs } from "./backoff.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import { shouldRetry, type UpstreamOutcome } from "./should-retry.js";

@@ -11,7 +11,7 @@
  * - timeout (route `timeout` or a non-retried `perTryTimeout`): 504 `upstream request timeout` (`UT`);
  * - no endpoint to pick: 503 `no healthy upstream` (`UH`).
  */
-import { localReply, type LocalReply, type ResponseFlag } from "../../gateway/local-reply.js";
+import { localReply, type LocalReply, type ResponseFlag } from "../local-reply.js";
 
 export type UpstreamResetReason = "remote connection failure" | "connection termination" | "remote refused stream reset" | "overflow";
 
