@@ -18,10 +18,25 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
-        bindings: { ADMIN_TOKEN: "test-admin-token", ISTHMUS_DEV: "true" },
+        bindings: {
+          ADMIN_TOKEN: "test-admin-token",
+          ISTHMUS_DEV: "true",
+          // Mesh config of the test gateway: one CUSTOM authorization provider (a test member).
+          MESH_CONFIG: JSON.stringify({
+            extensionProviders: [{
+              name: "test-authz",
+              envoyExtAuthzHttp: {
+                service: "binding:TEST_AUTHZ",
+                includeRequestHeadersInCheck: ["x-allow"],
+                headersToUpstreamOnAllow: ["x-authz-user"],
+                headersToDownstreamOnDeny: ["x-denied", "set-cookie"],
+              },
+            }],
+          }),
+        },
         // Test-only members the gateway can route to (in addition to Bookinfo's bindings in wrangler.toml).
         // ORIGIN_MTLS stands in for an `mtls_certificates` binding (it has the same fetch()).
-        serviceBindings: { TEST_ECHO: "test-echo", ORIGIN_MTLS: "test-echo" },
+        serviceBindings: { TEST_ECHO: "test-echo", ORIGIN_MTLS: "test-echo", TEST_AUTHZ: "test-authz" },
         workers: memberWorkers(RUNNER),
       },
     }),

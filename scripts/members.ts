@@ -21,6 +21,7 @@ export const MEMBERS: Member[] = [
   { name: "bookinfo-reviews-v2", entry: "examples/bookinfo/reviews/index.ts", serviceAccount: "bookinfo-reviews", vars: { VERSION: "v2", STAR_COLOR: "black" } },
   { name: "bookinfo-reviews-v3", entry: "examples/bookinfo/reviews/index.ts", serviceAccount: "bookinfo-reviews", vars: { VERSION: "v3", STAR_COLOR: "red" } },
   { name: "test-echo", entry: "test/members/echo.ts", serviceAccount: "test-echo" },
+  { name: "test-authz", entry: "test/members/authz.ts", serviceAccount: "test-authz" },
 ];
 
 const bundled = (m: Member) => join(out, `${m.entry.replace(/[/.]/g, "_")}.js`);
