@@ -10,6 +10,7 @@
  *     /failon/<name>[/...]         answers 500 when this origin is <name> (scripted, scripted-b), else 200
  *     /__seen/<key>                JSON {count, requests} of what arrived with header x-test-key: <key>
  *     /__reset                     forgets everything
+ *     PUT /__jwks, GET /jwks.json  stores / serves a JWKS document (for jwksUri tests)
  *   Every answer carries x-origin-port and x-attempt (per x-test-key count).
  */
 import http from "node:http";
@@ -43,6 +44,8 @@ function echoServer(): http.Server {
 function scriptedServer(name: string): http.Server {
   const seen = new Map<string, Seen[]>();
   const flaky = new Map<string, number>();
+  let jwks = "{}";
+  let jwksFetches = 0;
   const server = http.createServer(async (req, res) => {
     const body = await readBody(req);
     const url = req.url ?? "/";
@@ -60,6 +63,9 @@ function scriptedServer(name: string): http.Server {
       return;
     }
     if (parts[0] === "__reset") { seen.clear(); flaky.clear(); res.end("ok"); return; }
+    if (parts[0] === "__jwks" && req.method === "PUT") { jwks = body; res.end("ok"); return; }
+    if (parts[0] === "jwks.json") { jwksFetches++; res.writeHead(200, { "content-type": "application/json" }); res.end(jwks); return; }
+    if (parts[0] === "__jwks_fetches") { res.end(String(jwksFetches)); return; }
     if (key) seen.set(key, [...(seen.get(key) ?? []), { method: req.method ?? "", path: url, headers: req.headers, body }]);
     if (parts[0] === "status") return reply(Number(parts[1]), `status ${parts[1]}`);
     if (parts[0] === "failon") return parts[1] === name ? reply(500, `${name} fails`) : reply(200, `${name} ok`);
