@@ -15,6 +15,7 @@ import { compileRetryPolicy } from "../policy/retry/index.js";
 import { normalizePath } from "../router/path-normalization.js";
 import { authzView } from "./authz-view.js";
 import { configStore } from "./index.js";
+import { jwtUrl } from "./filters/jwt-authn.js";
 import { liveConfig } from "./live-config.js";
 import type { RequestContext } from "./request-context.js";
 import { routeInput } from "./route-input.js";
@@ -71,7 +72,7 @@ export async function explainRequest(env: Env, ctx: { waitUntil(p: Promise<unkno
 
   // 4. JWT (verified for real, so claim routes and policies see the same claims)
   if (live.policies.jwt.enabled) {
-    const jwt = await live.policies.jwt.authenticate({ headers: rc.headers, url, method: rc.method });
+    const jwt = await live.policies.jwt.authenticate({ headers: rc.headers, url: jwtUrl(rc), method: rc.method, waitUntil: (p) => ctx.waitUntil(p) });
     stages.requestAuthentication = jwt.kind === "ok" ? { token: "valid", principal: jwt.principal, issuer: jwt.issuer } : jwt.kind === "none" ? { token: "none" } : { token: "invalid", status: jwt.reply.status, body: jwt.reply.body };
     if (jwt.kind === "deny") return decide(`${jwt.reply.status} ${jwt.reply.body}`);
     if (jwt.kind === "ok") { rc.jwt = jwt; rc.claims = jwt.claims; }

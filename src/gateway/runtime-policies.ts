@@ -22,11 +22,6 @@ export interface RuntimePolicies {
   telemetry: TelemetryTable;
 }
 
-/**
- * The current request's waitUntil, for the JWT stage's background JWKS refresh (the authenticator is
- * built per snapshot, the context is per request). Set synchronously before each authenticate call.
- */
-export const backgroundWork: { waitUntil?: (p: Promise<unknown>) => void } = {};
 
 const localCounters = new LocalCounters();
 let meshConfig: { text: string | undefined; config: MeshConfig } | undefined;
@@ -52,7 +47,6 @@ export function buildRuntimePolicies(snapshot: Snapshot, env: Env): RuntimePolic
     jwt: buildJwtAuthenticator(snapshot.policies[JWT_TABLE] as JwtAuthnTable | undefined, {
       fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
       now: () => Date.now(),
-      waitUntil: (p) => backgroundWork.waitUntil?.(p),
     }),
     peerAuthn: snapshot.policies[PEER_AUTHN_TABLE] as PeerAuthnTable | undefined,
     authorizer,

@@ -158,6 +158,13 @@ describe("security through the gateway", () => {
     await res.body?.cancel();
   });
 
+  it("never reinterprets `//host/path` as a host while a RequestAuthentication is active (no DENY bypass)", async () => {
+    const res = await call("//x/admin?q='1'");
+    expect(res.status).toBe(200);
+    // The upstream sees the very path the DENY rule saw: not /admin.
+    expect(((await res.json()) as { path: string }).path).toBe("//x/admin?q=%271%27"); // (the client's URL encoded the quotes)
+  });
+
   it("denies by the client address from CF-Connecting-IP, ignoring spoofed X-Forwarded-For", async () => {
     expect((await call("/public", { "cf-connecting-ip": "198.51.100.9" })).status).toBe(403);
     const spoof = await call("/public", { "cf-connecting-ip": "203.0.113.1", "x-forwarded-for": "198.51.100.9" });

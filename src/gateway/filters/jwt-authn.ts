@@ -2,9 +2,12 @@
  * Stage 4: RequestAuthentication. No token passes with no principal; a bad one gets 401 (403 for an
  * audience mismatch, as Envoy) with Envoy's reason text. A good one yields claims for claim-based
  * routes and AuthorizationPolicy; the token is stripped unless `forwardOriginalToken`.
+ *
+ * The request path stays a string: it is never re-parsed as a URL (which would read `//host/x` as a
+ * host and re-encode bytes), so every later stage sees exactly the normalized path of stage 1.
  */
 import { applyJwtOutcome } from "../../policy/jwt/index.js";
-import { backgroundWork } from "../runtime-policies.js";
+import type { RequestContext } from "../request-context.js";
 import type { RequestFilter } from "./filter.js";
 
 export const jwtAuthnFilter: RequestFilter = {
@@ -12,12 +15,13 @@ export const jwtAuthnFilter: RequestFilter = {
   async onRequest(rc) {
     const authn = rc.live.policies.jwt;
     if (!authn.enabled) return undefined;
-    const url = new URL(rc.path, `${rc.scheme}://${rc.authority}`);
-    backgroundWork.waitUntil = rc.waitUntil;
-    const outcome = await authn.authenticate({ headers: rc.headers, url, method: rc.method });
+    const outcome = await authn.authenticate({ headers: rc.headers, url: jwtUrl(rc), method: rc.method, waitUntil: rc.waitUntil });
     if (outcome.kind === "deny") return outcome.reply;
-    applyJwtOutcome(outcome, rc.headers, url);
-    rc.path = url.pathname + url.search;
+    const path = applyJwtOutcome(outcome, rc.headers, rc.path);
+    if (path !== rc.path) {
+      rc.path = path;
+      rc.authzView = undefined; // rebuilt from the new path by the authorization stage
+    }
     if (outcome.kind === "ok") {
       rc.jwt = outcome;
       rc.claims = outcome.claims;
@@ -25,3 +29,15 @@ export const jwtAuthnFilter: RequestFilter = {
     return undefined;
   },
 };
+
+/** A URL for reading token query parameters and building the realm, with the path set verbatim. */
+export function jwtUrl(rc: RequestContext): URL {
+  const url = new URL(`${rc.scheme}://gateway.invalid`);
+  try {
+    url.host = rc.authority;
+  } catch { /* keep the placeholder host for an unusable Host header */ }
+  const q = rc.path.indexOf("?");
+  url.pathname = q < 0 ? rc.path : rc.path.slice(0, q);
+  url.search = q < 0 ? "" : rc.path.slice(q);
+  return url;
+}

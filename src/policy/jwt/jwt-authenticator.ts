@@ -34,6 +34,8 @@ export interface JwtRequest {
   headers: { get(name: string): string | null };
   url: URL;
   method: string;
+  /** This request's `ctx.waitUntil`, to keep a background JWKS refresh alive after the response. */
+  waitUntil?(p: Promise<unknown>): void;
 }
 
 export type JwtOutcome = JwtNone | JwtOk | JwtDeny;
@@ -137,12 +139,12 @@ export function buildJwtAuthenticator(table: JwtAuthnTable | undefined, deps: Jw
   const store = deps.jwksStore ?? isolateJwksStore;
   const emit = (e: JwtEvent) => deps.onEvent?.(e);
 
-  async function keysFor(rule: RuleRuntime, kid: string): Promise<KeySet | JwtStatus> {
-    if (rule.remote) return (await store.keys(rule.remote, rule.table.timeoutMs, deps, kid)) ?? "JwksFetchFail";
+  async function keysFor(rule: RuleRuntime, kid: string, ctx: JwtAuthenticatorDeps): Promise<KeySet | JwtStatus> {
+    if (rule.remote) return (await store.keys(rule.remote, rule.table.timeoutMs, ctx, kid)) ?? "JwksFetchFail";
     return rule.inline && rule.inline.size > 0 ? rule.inline : "JwksNoValidKeys";
   }
 
-  async function verify(found: FoundToken): Promise<VerifyResult> {
+  async function verify(found: FoundToken, ctx: JwtAuthenticatorDeps): Promise<VerifyResult> {
     const fail = (status: JwtStatus): VerifyResult => ({ ok: false, status });
     if (found.token.length > MAX_TOKEN_BYTES) return fail("JwtVerificationFail");
     const nowMs = deps.now();
@@ -171,7 +173,7 @@ export function buildJwtAuthenticator(table: JwtAuthnTable | undefined, deps: Jw
     // none does, the first rule's reason is given.
     let firstFailure: JwtStatus | undefined;
     for (const ruleIndex of candidates) {
-      const status = await verifyWithRule(jwt, rules[ruleIndex]!);
+      const status = await verifyWithRule(jwt, rules[ruleIndex]!, ctx);
       if (status === undefined) {
         const verified = { jwt, rule: ruleIndex };
         cache.set(found.token, verified, nowMs, jwt.exp ? (jwt.exp + CLOCK_SKEW_SECONDS + 1) * 1000 : Infinity);
@@ -183,9 +185,9 @@ export function buildJwtAuthenticator(table: JwtAuthnTable | undefined, deps: Jw
   }
 
   /** Audience, then keys, then signature; undefined when the token is good for this rule. */
-  async function verifyWithRule(jwt: ParsedJwt, rule: RuleRuntime): Promise<JwtStatus | undefined> {
+  async function verifyWithRule(jwt: ParsedJwt, rule: RuleRuntime, ctx: JwtAuthenticatorDeps): Promise<JwtStatus | undefined> {
     if (!audiencesAllowed(rule.table.audiences, jwt.audiences)) return "JwtAudienceNotAllowed";
-    const keys = await keysFor(rule, jwt.kid);
+    const keys = await keysFor(rule, jwt.kid, ctx);
     if (typeof keys === "string") return keys;
     return keys.verify(jwt, () => emit({ type: "jwt_signature_check", alg: jwt.alg }));
   }
@@ -220,10 +222,11 @@ export function buildJwtAuthenticator(table: JwtAuthnTable | undefined, deps: Jw
       if (!extraction.ok) return deny("JwtBadFormat", req.url);
       if (extraction.tokens.length === 0) return { kind: "none", removeHeaders: [...outputHeaders] };
 
+      const ctx: JwtAuthenticatorDeps = req.waitUntil ? { ...deps, waitUntil: req.waitUntil } : deps;
       // Every token present must be valid (Envoy: a good token must not carry a bad one past the gate).
       const results: { found: FoundToken; verified: Verified; cached: boolean }[] = [];
       for (const found of extraction.tokens) {
-        const r = await verify(found);
+        const r = await verify(found, ctx);
         if (!r.ok) return deny(r.status, req.url);
         results.push({ found, verified: r.verified, cached: r.cached });
       }
@@ -294,21 +297,23 @@ export function realm(url: URL): string {
 
 /**
  * Applies an outcome to the request going upstream: deletes the stripped token and forgeable output
- * headers, removes token query parameters, then sets the output headers.
+ * headers, then sets the output headers. Returns the path with token query parameters removed; the
+ * path is handled as a string (never re-parsed as a URL), so every other byte stays as the client sent it.
  */
-export function applyJwtOutcome(outcome: JwtNone | JwtOk, headers: Headers, url: URL): void {
+export function applyJwtOutcome(outcome: JwtNone | JwtOk, headers: Headers, pathAndQuery: string): string {
   for (const h of outcome.removeHeaders) headers.delete(h);
-  if (outcome.kind !== "ok") return;
-  if (outcome.removeParams.length > 0) removeQueryParams(url, outcome.removeParams);
+  if (outcome.kind !== "ok") return pathAndQuery;
   for (const [h, v] of Object.entries(outcome.setHeaders)) headers.set(h, v);
+  return outcome.removeParams.length > 0 ? removeQueryParams(pathAndQuery, outcome.removeParams) : pathAndQuery;
 }
 
-/** Drops the named parameters from the query, leaving every other byte of it as the client sent it. */
-export function removeQueryParams(url: URL, names: readonly string[]): void {
-  if (url.search === "") return;
+/** Drops the named parameters from the query of `pathAndQuery`, leaving every other byte as it was. */
+export function removeQueryParams(pathAndQuery: string, names: readonly string[]): string {
+  const q = pathAndQuery.indexOf("?");
+  if (q < 0) return pathAndQuery;
   const drop = new Set(names);
-  const kept = url.search
-    .slice(1)
+  const kept = pathAndQuery
+    .slice(q + 1)
     .split("&")
     .filter((part) => {
       const eq = part.indexOf("=");
@@ -321,5 +326,5 @@ export function removeQueryParams(url: URL, names: readonly string[]): void {
       }
       return !drop.has(name);
     });
-  url.search = kept.length > 0 ? `?${kept.join("&")}` : "";
+  return pathAndQuery.slice(0, q) + (kept.length > 0 ? `?${kept.join("&")}` : "");
 }

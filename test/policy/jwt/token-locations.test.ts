@@ -77,20 +77,16 @@ describe("applying the outcome to the upstream request", () => {
     expect(out.kind).toBe("ok");
     if (out.kind !== "ok") return;
     const headers = new Headers({ authorization: `Bearer ${TOKEN}`, accept: "x" });
-    const upstream = new URL(url);
-    applyJwtOutcome(out, headers, upstream);
+    const upstream = applyJwtOutcome(out, headers, `/p?q=a%20b+c&access_token=${TOKEN}&z`);
     expect(headers.has("authorization")).toBe(false);
     expect(headers.get("accept")).toBe("x");
-    expect(upstream.search).toBe("?q=a%20b+c&z");
+    expect(upstream).toBe("/p?q=a%20b+c&z");
   });
 
   it("removeQueryParams drops every occurrence, matching decoded names", () => {
-    const u = new URL("https://h/p?access%5Ftoken=1&a=2&access_token=3");
-    removeQueryParams(u, ["access_token"]);
-    expect(u.search).toBe("?a=2");
-    const v = new URL("https://h/p?access_token=1");
-    removeQueryParams(v, ["access_token"]);
-    expect(v.href).toBe("https://h/p");
+    expect(removeQueryParams("/p?access%5Ftoken=1&a=2&access_token=3", ["access_token"])).toBe("/p?a=2");
+    expect(removeQueryParams("/p?access_token=1", ["access_token"])).toBe("/p");
+    expect(removeQueryParams("//x/p?a='1'&access_token=1", ["access_token"])).toBe("//x/p?a='1'");
   });
 });
 
