@@ -19,8 +19,11 @@ import type {
 
 /** Versions kept for history and rollback. */
 export const HISTORY_LIMIT = 50;
-/** SQLite rows are limited to 2 MB; large texts are stored in chunks below that. */
-const CHUNK = 1_000_000;
+/**
+ * SQLite rows are limited to 2 MB; large texts are stored in chunks below that. 500k UTF-16 units are
+ * at most 1.5 MB of UTF-8, and a chunk never ends between the halves of a surrogate pair.
+ */
+const CHUNK = 500_000;
 
 interface StoredRow extends Record<string, SqlStorageValue> {
   key: string;
@@ -291,7 +294,13 @@ function sortByKey(rs: Resource[]): Resource[] {
 
 function chunks(text: string): string[] {
   const out: string[] = [];
-  for (let i = 0; i < text.length; i += CHUNK) out.push(text.slice(i, i + CHUNK));
+  for (let i = 0; i < text.length; ) {
+    let end = Math.min(i + CHUNK, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--; // keep the pair together
+    out.push(text.slice(i, end));
+    i = end;
+  }
   return out.length ? out : [""];
 }
 

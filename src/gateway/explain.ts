@@ -46,7 +46,7 @@ export async function explainRequest(env: Env, ctx: { waitUntil(p: Promise<unkno
     method: request.method,
     headers: new Headers(request.headers),
     requestId: "explain",
-    flag: "-",
+    flags: [],
     responseEditors: [],
   };
   const stages: Record<string, unknown> = {};

@@ -6,13 +6,13 @@
  * Nothing here awaits a Durable Object: ejection state is read from the isolate's CircuitView, which
  * refreshes and reports through `waitUntil`.
  */
-import type { Cluster, Route } from "../config/snapshot.js";
+import type { Cluster, Route, Snapshot } from "../config/snapshot.js";
 import { compileConcurrencyLimit, ConcurrencyLimiters, overflowReply } from "../policy/concurrency-limit.js";
 import { buildBalancer, InflightRequests, type Balancer } from "../policy/load-balancer/index.js";
 import { CircuitView, compileOutlierDetection, outlierOutcomeOf, type CircuitSnapshot, type OutlierConfig } from "../policy/outlier/index.js";
 import { compileRetryPolicy, noHealthyUpstreamReply, runWithRetries, systemRetryDeps, type AttemptResult, type RetryPolicy } from "../policy/retry/index.js";
 import { toResponse, type LocalReply } from "../policy/local-reply.js";
-import type { RequestContext } from "./request-context.js";
+import { addFlag, type RequestContext } from "./request-context.js";
 import { bodyForAttempt, replayable } from "./request-body.js";
 import type { UpstreamParts } from "./filters/router.js";
 import { endpointLabel, sendUpstream, upstreamUrl } from "./upstream.js";
@@ -44,6 +44,14 @@ function clusterRuntime(cluster: Cluster): ClusterRuntime {
     runtimes.set(cluster, rt);
   }
   return rt;
+}
+
+/**
+ * Builds every cluster's load balancer when a snapshot is installed, so no request pays for a ring
+ * or Maglev table (they take milliseconds for large clusters).
+ */
+export function prepareClusters(snapshot: Snapshot): void {
+  for (const cluster of Object.values(snapshot.clusters)) clusterRuntime(cluster);
 }
 
 function retryPolicy(route: Route, cluster: Cluster): RetryPolicy | undefined {
@@ -144,7 +152,7 @@ async function attempts(rc: RequestContext, route: Route, cluster: Cluster, rt: 
     });
     view.sync(rc.waitUntil);
   }
-  if (result.flags.length) rc.flag = result.flags[0]!;
+  for (const f of result.flags) addFlag(rc, f);
   if (result.kind === "local") return reply(rc, result.reply);
   const response = new Response(result.response.body, result.response);
   response.headers.set("x-envoy-upstream-service-time", String(Date.now() - started));
@@ -153,6 +161,6 @@ async function attempts(rc: RequestContext, route: Route, cluster: Cluster, rt: 
 }
 
 function reply(rc: RequestContext, r: LocalReply): Response {
-  rc.flag = r.flag;
+  addFlag(rc, r.flag);
   return toResponse(r);
 }

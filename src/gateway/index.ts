@@ -32,6 +32,12 @@ function adminApp(prefix: string) {
       app: createAdminApp(prefix, {
         store: configStore,
         install: installSnapshot,
+        ensureVersion: async (env, version) => {
+          const live = await liveConfig({ env, store: () => configStore(env), waitUntil: () => undefined });
+          if (live.version >= version) return;
+          const vs = await configStore(env).snapshot(live.version);
+          if (vs) installSnapshot(vs, env);
+        },
         configDump: async (env, ctx) => (await liveConfig({ env, store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) })).snapshot,
         explain: (env, ctx, input) => explainRequest(env, ctx, input),
         metrics: renderMetrics,
@@ -67,7 +73,7 @@ export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Prom
     method: request.method,
     headers: new Headers(request.headers),
     requestId: "",
-    flag: "-",
+    flags: [],
     responseEditors: [],
   };
   return runPipeline(rc);

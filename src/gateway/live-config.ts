@@ -8,6 +8,7 @@
 import type { Snapshot } from "../config/snapshot.js";
 import type { ConfigStoreApi, VersionedSnapshot } from "../durable/config-store-api.js";
 import { buildRouter, type Router } from "../router/index.js";
+import { prepareClusters } from "./forward.js";
 import { buildRuntimePolicies, type RuntimePolicies } from "./runtime-policies.js";
 
 /** How stale another isolate's view may get before a request schedules a check (bounded convergence). */
@@ -31,7 +32,9 @@ let refreshing: Promise<void> | undefined;
 export function installSnapshot(vs: VersionedSnapshot, env: Env): LiveConfig {
   if (live && live.version >= vs.version) return live;
   const snapshot = JSON.parse(vs.json) as Snapshot;
-  live = { version: vs.version, snapshot, router: buildRouter(snapshot), policies: buildRuntimePolicies(snapshot, env), installedAt: Date.now() };
+  const router = buildRouter(snapshot);
+  prepareClusters(snapshot);
+  live = { version: vs.version, snapshot, router, policies: buildRuntimePolicies(snapshot, env), installedAt: Date.now() };
   return live;
 }
 

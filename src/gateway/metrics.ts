@@ -1,7 +1,8 @@
 /**
  * Per-isolate request metrics in Prometheus text format: Istio's `istio_requests_total` and
  * `istio_request_duration_milliseconds` with a reduced label set (reporter, destination_service,
- * response_code, response_flags, route_name). Each isolate counts its own requests.
+ * response_code, response_flags, route_name). Each isolate counts its own requests. A gateway reports
+ * as `source`, as Istio's gateways do. Labels are escaped only when rendered, never per request.
  */
 
 interface Series {
@@ -23,33 +24,37 @@ export interface RequestRecord {
   durationMs: number;
 }
 
+const SEP = "\u0000";
+
 export function recordRequest(r: RequestRecord): void {
-  const key = labels(r);
+  const key = r.listener + SEP + r.destinationService + SEP + r.responseCode + SEP + r.responseFlags + SEP + r.routeName;
   let s = series.get(key);
   if (!s) series.set(key, (s = { count: 0, buckets: BUCKETS.map(() => 0), sum: 0 }));
   s.count++;
   s.sum += r.durationMs;
-  BUCKETS.forEach((b, i) => { if (r.durationMs <= b) s!.buckets[i]!++; });
+  for (let i = BUCKETS.length - 1; i >= 0 && r.durationMs <= BUCKETS[i]!; i--) s.buckets[i]!++;
 }
 
 const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 
-function labels(r: RequestRecord): string {
+function labels(key: string): string {
+  const [listener, destination, code, flags, route] = key.split(SEP) as [string, string, string, string, string];
   return [
-    `reporter="${r.listener === "mesh" ? "source" : "destination"}"`,
-    `listener="${esc(r.listener)}"`,
-    `destination_service="${esc(r.destinationService)}"`,
-    `response_code="${r.responseCode}"`,
-    `response_flags="${esc(r.responseFlags)}"`,
-    `route_name="${esc(r.routeName)}"`,
+    `reporter="source"`,
+    `listener="${esc(listener)}"`,
+    `destination_service="${esc(destination)}"`,
+    `response_code="${code}"`,
+    `response_flags="${esc(flags)}"`,
+    `route_name="${esc(route)}"`,
   ].join(",");
 }
 
 export function renderMetrics(): string {
   const out = ["# HELP istio_requests_total Requests handled by this gateway isolate.", "# TYPE istio_requests_total counter"];
-  for (const [l, s] of series) out.push(`istio_requests_total{${l}} ${s.count}`);
+  for (const [k, s] of series) out.push(`istio_requests_total{${labels(k)}} ${s.count}`);
   out.push("# HELP istio_request_duration_milliseconds Request duration in this gateway isolate.", "# TYPE istio_request_duration_milliseconds histogram");
-  for (const [l, s] of series) {
+  for (const [k, s] of series) {
+    const l = labels(k);
     BUCKETS.forEach((b, i) => out.push(`istio_request_duration_milliseconds_bucket{${l},le="${b}"} ${s.buckets[i]}`));
     out.push(`istio_request_duration_milliseconds_bucket{${l},le="+Inf"} ${s.count}`);
     out.push(`istio_request_duration_milliseconds_sum{${l}} ${s.sum}`);

@@ -25,8 +25,8 @@ import { rateLimitFilter } from "./filters/rate-limit.js";
 import { routeMatchFilter } from "./filters/route-match.js";
 import { routerFilter } from "./filters/router.js";
 import { virtualHostFilter } from "./filters/virtual-host.js";
-import { toResponse } from "../policy/local-reply.js";
-import type { RequestContext } from "./request-context.js";
+import { localReply, toResponse } from "../policy/local-reply.js";
+import { addFlag, type RequestContext } from "./request-context.js";
 import { report } from "./telemetry.js";
 
 export const REQUEST_FILTERS: readonly RequestFilter[] = [
@@ -44,8 +44,19 @@ export const REQUEST_FILTERS: readonly RequestFilter[] = [
 
 export const TERMINAL: TerminalFilter = routerFilter;
 
-/** Runs the chain for one request. */
+/** Runs the chain for one request. A stage that throws answers 500 and is still reported. */
 export async function runPipeline(rc: RequestContext): Promise<Response> {
+  let response: Response;
+  try {
+    response = await runFilters(rc);
+  } catch (e) {
+    console.error(JSON.stringify({ error: "request pipeline failed", request_id: rc.requestId, message: String((e as Error)?.stack ?? e) }));
+    response = toResponse(localReply(500, "internal error", "-"));
+  }
+  return finish(rc, response);
+}
+
+async function runFilters(rc: RequestContext): Promise<Response> {
   let response: Response | undefined;
   for (const filter of REQUEST_FILTERS) {
     const reply = await filter.onRequest(rc);
@@ -54,13 +65,12 @@ export async function runPipeline(rc: RequestContext): Promise<Response> {
       break;
     }
     if (reply) {
-      rc.flag = reply.flag;
+      addFlag(rc, reply.flag);
       response = toResponse(reply);
       break;
     }
   }
-  response ??= await TERMINAL.handle(rc);
-  return finish(rc, response);
+  return response ?? TERMINAL.handle(rc);
 }
 
 /** Stage 10: response header edits (route ops, CORS, rate-limit headers), then metrics and access log. */

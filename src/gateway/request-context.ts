@@ -51,8 +51,13 @@ export interface RequestContext {
   cluster?: Cluster;
   /** Which endpoint served the request (`binding:NAME` or `host:port`). */
   upstreamHost?: string;
-  /** Envoy response flag for the access log and metrics. */
-  flag: ResponseFlag;
+  /** Envoy response flags for the access log and metrics (`UF,URX`, `DI,FI`); none means `-`. */
+  flags: ResponseFlag[];
   /** Applied to the response just before it leaves (route/destination header ops, CORS...). */
   responseEditors: ((headers: Headers) => void)[];
+}
+
+/** Records a response flag once (`-` means none). */
+export function addFlag(rc: RequestContext, flag: ResponseFlag): void {
+  if (flag !== "-" && !rc.flags.includes(flag)) rc.flags.push(flag);
 }

@@ -8,12 +8,13 @@ import { recordRequest } from "./metrics.js";
 
 export function report(rc: RequestContext, response: Response): void {
   const durationMs = Date.now() - rc.startedAt;
+  const flags = rc.flags.length ? rc.flags.join(",") : "-";
   const destination = rc.cluster?.host ?? rc.destination?.host ?? "unknown";
   recordRequest({
     listener: rc.listener,
     destinationService: destination,
     responseCode: response.status,
-    responseFlags: rc.flag,
+    responseFlags: flags,
     routeName: rc.decision?.routeName ?? "",
     durationMs,
   });
@@ -25,7 +26,7 @@ export function report(rc: RequestContext, response: Response): void {
     path: rc.path,
     protocol: (rc.request as { cf?: { httpProtocol?: string } }).cf?.httpProtocol ?? "HTTP/1.1",
     response_code: response.status,
-    response_flags: rc.flag,
+    response_flags: flags,
     duration: durationMs,
     upstream_host: rc.upstreamHost ?? null,
     upstream_cluster: rc.cluster?.name ?? null,

@@ -17,6 +17,8 @@ export interface AdminDeps {
   store(env: Env): ConfigStoreApi;
   /** Makes this isolate serve `snapshot` at once (read-your-writes). */
   install(snapshot: VersionedSnapshot, env: Env): void;
+  /** Makes this isolate serve at least `version` before the answer goes out (read-your-writes). */
+  ensureVersion(env: Env, version: number): Promise<void>;
   /** The snapshot this isolate serves now (config_dump). */
   configDump(env: Env, ctx: WaitUntil): Promise<unknown>;
   /** Decision report for `POST explain`. */
@@ -55,9 +57,12 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
   });
 
   const store = (c: Context<AppEnv>) => deps.store(c.env);
-  const answer = (c: Context<AppEnv>, outcome: StoreOutcome) => {
+  const answer = async (c: Context<AppEnv>, outcome: StoreOutcome) => {
     if (!outcome.ok) return c.json({ errors: outcome.errors }, outcome.status);
     if (outcome.snapshot) deps.install(outcome.snapshot, c.env);
+    // An unchanged apply makes no snapshot, but the version it answers may be newer than what this
+    // isolate serves (another isolate wrote it): catch up before answering.
+    else await deps.ensureVersion(c.env, outcome.version);
     return c.json({ version: outcome.version, results: outcome.results, warnings: outcome.warnings });
   };
   const dryRun = (c: Context<AppEnv>) => ["true", "1", "All", "all"].includes(c.req.query("dryRun") ?? "");

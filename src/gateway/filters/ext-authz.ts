@@ -4,6 +4,7 @@
  */
 import { applyUpstreamHeaders, checkExternalAuthz, deniedResponse } from "../../policy/authz/index.js";
 import { authzView } from "../authz-view.js";
+import { addFlag } from "../request-context.js";
 import type { RequestFilter } from "./filter.js";
 
 export const extAuthzFilter: RequestFilter = {
@@ -17,7 +18,7 @@ export const extAuthzFilter: RequestFilter = {
       bindings: rc.env as unknown as Record<string, unknown>,
     });
     if (!result.allowed) {
-      rc.flag = "UAEX";
+      addFlag(rc, "UAEX");
       return deniedResponse(result);
     }
     applyUpstreamHeaders(rc.headers, result);

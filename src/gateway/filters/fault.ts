@@ -1,5 +1,6 @@
 /** Stage 8a: VirtualService `fault` — delay (flag DI), then abort (flag FI), each drawn independently. */
 import { faultFor, isGrpcRequest } from "../../policy/fault.js";
+import { addFlag } from "../request-context.js";
 import type { RequestFilter } from "./filter.js";
 
 export const faultFilter: RequestFilter = {
@@ -9,7 +10,7 @@ export const faultFilter: RequestFilter = {
     if (!fault) return undefined;
     const decision = fault.decide(Math.random, { grpc: isGrpcRequest(rc.headers) });
     if (decision.delayMs) {
-      rc.flag = "DI";
+      addFlag(rc, "DI");
       await new Promise((ok) => setTimeout(ok, decision.delayMs));
     }
     return decision.abort;

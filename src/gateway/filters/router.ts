@@ -11,7 +11,7 @@ import { redirect } from "../../policy/redirect.js";
 import { rewriteRequest } from "../../policy/rewrite.js";
 import { pickDestination } from "../../policy/weighted-destination.js";
 import { localReply, toResponse, type LocalReply } from "../../policy/local-reply.js";
-import type { RequestContext } from "../request-context.js";
+import { addFlag, type RequestContext } from "../request-context.js";
 import { prepareBody, type RequestBody } from "../request-body.js";
 import { forwardToCluster } from "../forward.js";
 import { upstreamUrl } from "../upstream.js";
@@ -20,8 +20,12 @@ import type { TerminalFilter } from "./filter.js";
 /** Envoy's local reply texts, so Istio users recognise them. */
 export const NO_HEALTHY_UPSTREAM = "no healthy upstream";
 
-/** Request headers that describe one hop, not the request (RFC 9110 §7.6.1); never forwarded. */
-const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate"];
+/**
+ * Request headers that describe one hop, not the request (RFC 9110 §7.6.1); never forwarded.
+ * `connection`/`upgrade` stay so WebSocket upgrades pass (the Workers runtime handles them), and
+ * `te: trailers` stays for gRPC.
+ */
+const HOP_BY_HOP = ["keep-alive", "proxy-connection", "transfer-encoding"];
 
 export const routerFilter: TerminalFilter = {
   name: "router",
@@ -76,6 +80,8 @@ async function forward(rc: RequestContext, route: Route): Promise<Response> {
   const { path, authority } = rewriteRequest(route, destination, { path: rc.path, authority: rc.authority });
   const headers = new Headers(rc.headers);
   for (const h of HOP_BY_HOP) headers.delete(h);
+  const te = headers.get("te");
+  if (te !== null && te.toLowerCase() !== "trailers") headers.delete("te");
   headers.set("host", authority);
   headers.set("x-forwarded-proto", rc.scheme);
   // The caller's workload identity, as Istio's sidecar hands it to the app (XFCC); it comes from the
@@ -119,17 +125,22 @@ function sendMirrors(rc: RequestContext, mirrors: ReturnType<typeof mirrorDecisi
     const cluster = rc.live.router.cluster(m.cluster);
     const endpoint = cluster?.endpoints[0];
     if (!cluster || !endpoint) continue;
-    const url = upstreamUrl(cluster, endpoint, parts.path, parts.authority);
-    const shadow = mirrorRequest(new Request(url, { method: rc.method, headers: parts.headers, body: body ?? null }), body, url);
-    if (!shadow) continue;
-    const send = endpoint.kind === "binding"
-      ? (rc.env as unknown as Record<string, Fetcher | undefined>)[endpoint.binding]?.fetch(shadow)
-      : fetch(shadow);
-    if (send) rc.waitUntil(send.then((r) => r.body?.cancel(), () => undefined));
+    try {
+      const url = upstreamUrl(cluster, endpoint, parts.path, parts.authority);
+      const shadow = mirrorRequest(new Request(url, { method: rc.method, headers: parts.headers, body: body ?? null }), body, url);
+      if (!shadow) continue;
+      const send = endpoint.kind === "binding"
+        ? (rc.env as unknown as Record<string, Fetcher | undefined>)[endpoint.binding]?.fetch(shadow)
+        : fetch(shadow);
+      if (send) rc.waitUntil(send.then((r) => r.body?.cancel(), () => undefined));
+    } catch (e) {
+      // A mirror never fails the primary request.
+      console.warn(`mirror to ${m.cluster} not sent: ${String(e)}`);
+    }
   }
 }
 
 function reply(rc: RequestContext, r: LocalReply): Response {
-  rc.flag = r.flag;
+  addFlag(rc, r.flag);
   return toResponse(r);
 }
