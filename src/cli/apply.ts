@@ -9,7 +9,7 @@
 import { formatMessage, type AnalyzerMessage } from "../config/errors.js";
 import { kindByName, kindInfo, type KindInfo } from "../config/resource.js";
 import { validateDocuments } from "../config/validate.js";
-import type { ApplyResultRow } from "../durable/config-store-api.js";
+import type { ApplyResultRow } from "../config/store-api.js";
 import { describeConfigError, resourcePath, serverErrorLines, type AdminResponse } from "./admin-client.js";
 import { CliError, EXIT, type Command, type CommandContext } from "./command.js";
 import { boolFlag, listFlag, stringFlag, UsageError, type FlagSpec } from "./flags.js";

@@ -2,7 +2,7 @@
  * `isthmus history` and `isthmus rollback VERSION`: the ConfigStore keeps the last 50 versions; a
  * rollback makes a new version holding the resources of an old one (DESIGN §4, issue 2 item 4).
  */
-import type { HistoryEntry } from "../durable/config-store-api.js";
+import type { HistoryEntry } from "../config/store-api.js";
 import { serverErrorLines } from "./admin-client.js";
 import { applyResponseOf, printApplyResults } from "./apply.js";
 import { EXIT, type Command } from "./command.js";

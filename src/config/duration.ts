@@ -23,10 +23,3 @@ export function parseDuration(text: string): number | undefined {
   return matched > 0 ? ms : undefined;
 }
 
-/** A duration for messages: `1500` → `1.5s`. */
-export function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
-  if (ms >= 1000) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}

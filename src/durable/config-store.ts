@@ -15,7 +15,7 @@ import { meshOptions, type MeshOptions } from "../config/mesh-options.js";
 import { kindInfo, resourceKey, type Kind, type Resource } from "../config/resource.js";
 import type {
   ApplyResultRow, ConfigStoreApi, HistoryEntry, ResourceRef, StoreOutcome, VersionedSnapshot,
-} from "./config-store-api.js";
+} from "../config/store-api.js";
 
 /** Versions kept for history and rollback. */
 export const HISTORY_LIMIT = 50;

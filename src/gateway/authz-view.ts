@@ -1,4 +1,5 @@
 /** What AuthorizationPolicy (and the CUSTOM check) sees of a request, built once per request. */
+import { stripPort } from "../config/hosts.js";
 import { clientAddresses } from "../policy/client-ip.js";
 import type { AuthzRequestView } from "../policy/authz/index.js";
 import type { RequestContext } from "./request-context.js";
@@ -16,16 +17,11 @@ export function authzView(rc: RequestContext): AuthzRequestView {
       sourceIp: rc.listener === "mesh" ? undefined : sourceIp,
       remoteIp: rc.listener === "mesh" ? undefined : remoteIp,
       sourcePrincipal: rc.sourcePrincipal,
-      sni: rc.scheme === "https" ? hostOnly(rc.authority) : undefined,
+      sni: rc.scheme === "https" ? stripPort(rc.authority) : undefined,
     };
   }
   if (rc.jwt) {
     rc.authzView.auth = { principal: rc.jwt.principal, claims: rc.jwt.claims, audiences: rc.jwt.audiences, presenter: rc.jwt.presenter };
   }
   return rc.authzView;
-}
-
-function hostOnly(authority: string): string {
-  const i = authority.lastIndexOf(":");
-  return i > 0 && !authority.endsWith("]") ? authority.slice(0, i) : authority;
 }

@@ -14,7 +14,7 @@ import { edgePeerMode } from "../policy/peer-authn/peer-identity.js";
 import { compileRetryPolicy } from "../policy/retry/index.js";
 import { normalizePath } from "../router/path-normalization.js";
 import { authzView } from "./authz-view.js";
-import { configStore } from "./index.js";
+import { configStore } from "./config-store-stub.js";
 import { jwtUrl } from "./filters/jwt-authn.js";
 import { liveConfig } from "./live-config.js";
 import type { RequestContext } from "./request-context.js";
@@ -70,17 +70,19 @@ export async function explainRequest(env: Env, ctx: { waitUntil(p: Promise<unkno
   if (peerMode === "STRICT" && !principal) return decide("403 (STRICT: no verified peer identity)");
   rc.sourcePrincipal = principal;
 
+  // 3. CUSTOM authorization (the external service is not called)
+  const custom = live.policies.authorizer.custom(authzView(rc));
+  if (custom.kind !== "none") stages.customAuthorization = custom.kind === "check" ? { provider: custom.provider.name, policy: custom.policy } : { deny: custom.reason };
+
   // 4. JWT (verified for real, so claim routes and policies see the same claims)
   if (live.policies.jwt.enabled) {
     const jwt = await live.policies.jwt.authenticate({ headers: rc.headers, url: jwtUrl(rc), method: rc.method, waitUntil: (p) => ctx.waitUntil(p) });
     stages.requestAuthentication = jwt.kind === "ok" ? { token: "valid", principal: jwt.principal, issuer: jwt.issuer } : jwt.kind === "none" ? { token: "none" } : { token: "invalid", status: jwt.reply.status, body: jwt.reply.body };
     if (jwt.kind === "deny") return decide(`${jwt.reply.status} ${jwt.reply.body}`);
-    if (jwt.kind === "ok") { rc.jwt = jwt; rc.claims = jwt.claims; }
+    if (jwt.kind === "ok") { rc.jwt = jwt; rc.claims = jwt.claims; rc.authzView = undefined; }
   }
 
-  // 3 and 5. authorization
-  const custom = live.policies.authorizer.custom(authzView(rc));
-  if (custom.kind !== "none") stages.customAuthorization = custom.kind === "check" ? { provider: custom.provider.name, policy: custom.policy } : { deny: custom.reason };
+  // 5. authorization
   const authz = live.policies.authorizer.authorize(authzView(rc));
   stages.authorization = { allowed: authz.allowed, reason: authz.reason, policy: authz.policy, audit: authz.audit, dryRun: authz.dryRun };
   if (!authz.allowed) return decide("403 RBAC: access denied");

@@ -7,6 +7,7 @@
  * refreshes and reports through `waitUntil`.
  */
 import type { Cluster, Route, Snapshot } from "../config/snapshot.js";
+import { CONNECTING_IP_HEADER } from "../policy/client-ip.js";
 import { compileConcurrencyLimit, ConcurrencyLimiters, overflowReply } from "../policy/concurrency-limit.js";
 import { buildBalancer, InflightRequests, type Balancer } from "../policy/load-balancer/index.js";
 import { CircuitView, compileOutlierDetection, outlierOutcomeOf, type CircuitSnapshot, type OutlierConfig } from "../policy/outlier/index.js";
@@ -14,8 +15,16 @@ import { compileRetryPolicy, noHealthyUpstreamReply, runWithRetries, systemRetry
 import { toResponse, type LocalReply } from "../policy/local-reply.js";
 import { addFlag, type RequestContext } from "./request-context.js";
 import { bodyForAttempt, replayable } from "./request-body.js";
-import type { UpstreamParts } from "./filters/router.js";
+import type { RequestBody } from "./request-body.js";
 import { endpointLabel, sendUpstream, upstreamUrl } from "./upstream.js";
+
+/** The request about to go upstream: rewritten path and authority, headers after header ops, body. */
+export interface UpstreamParts {
+  path: string;
+  authority: string;
+  headers: Headers;
+  body: RequestBody;
+}
 
 /** What a cluster needs at run time, built on its first request under a snapshot. */
 interface ClusterRuntime {
@@ -100,7 +109,7 @@ async function attempts(rc: RequestContext, route: Route, cluster: Cluster, rt: 
   const url = new URL(parts.path, "http://x");
   const pickContext = {
     headers: rc.headers,
-    sourceIp: rc.request.headers.get("cf-connecting-ip") ?? undefined,
+    sourceIp: rc.request.headers.get(CONNECTING_IP_HEADER) ?? undefined,
     query: url.searchParams,
     random: Math.random,
     isEjected: view?.ejectedPredicate(rt.balancer.keys),

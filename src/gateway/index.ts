@@ -5,7 +5,7 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { ConfigStore } from "../durable/config-store.js";
-import type { ConfigStoreApi } from "../durable/config-store-api.js";
+import { configStore } from "./config-store-stub.js";
 import { createAdminApp } from "./admin/app.js";
 import { explainRequest } from "./explain.js";
 import { installSnapshot, liveConfig } from "./live-config.js";
@@ -18,10 +18,6 @@ export { ConfigStore };
 export { RateLimiter } from "../durable/rate-limiter.js";
 export { Circuit } from "../durable/circuit.js";
 
-/** The ConfigStore is a single object: the one authoritative copy of the config. */
-export function configStore(env: Env): ConfigStoreApi {
-  return env.CONFIG_STORE.getByName("config") as unknown as ConfigStoreApi;
-}
 
 let admin: { prefix: string; app: ReturnType<typeof createAdminApp> } | undefined;
 

@@ -6,7 +6,7 @@
  * Only the very first request of a cold isolate awaits the load.
  */
 import type { Snapshot } from "../config/snapshot.js";
-import type { ConfigStoreApi, VersionedSnapshot } from "../durable/config-store-api.js";
+import type { ConfigStoreApi, VersionedSnapshot } from "../config/store-api.js";
 import { buildRouter, type Router } from "../router/index.js";
 import { prepareClusters } from "./forward.js";
 import { buildRuntimePolicies, type RuntimePolicies } from "./runtime-policies.js";
@@ -71,9 +71,3 @@ function refresh(access: StoreAccess): Promise<void> {
   return refreshing;
 }
 
-/** Test hook: forget the isolate's snapshot (the next request loads it again). */
-export function resetLiveConfig(): void {
-  live = undefined;
-  lastCheck = 0;
-  refreshing = undefined;
-}

@@ -1,7 +1,7 @@
 /**
  * The request pipeline, in DESIGN §2's order — the one place that order is declared.
  *
- *  1. normalize        path normalization, request id
+ *  1. normalize        path normalization, request id, trace context (W3C traceparent)
  *  2. virtual_host     virtual host by Host, Gateway httpsRedirect
  *     peer_authn       PeerAuthentication / Gateway MUTUAL: workload identity (source.principal)
  *  3. ext_authz        AuthorizationPolicy CUSTOM (external authorization)

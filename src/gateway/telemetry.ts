@@ -3,6 +3,7 @@
  * `GET /_mesh/metrics`), and the access log line when Telemetry enables it — after the response is
  * known, never delaying it.
  */
+import { CONNECTING_IP_HEADER } from "../policy/client-ip.js";
 import type { RequestContext } from "./request-context.js";
 import { recordRequest } from "./metrics.js";
 
@@ -33,7 +34,7 @@ export function report(rc: RequestContext, response: Response): void {
     route_name: rc.decision?.routeName ?? null,
     authority: rc.authority,
     x_forwarded_for: rc.request.headers.get("x-forwarded-for"),
-    downstream_remote_address: rc.request.headers.get("cf-connecting-ip"),
+    downstream_remote_address: rc.request.headers.get(CONNECTING_IP_HEADER),
     user_agent: rc.request.headers.get("user-agent"),
     request_id: rc.requestId,
     source_principal: rc.sourcePrincipal ?? null,

@@ -95,7 +95,7 @@ export function translateCors(policy: CorsPolicy): CorsTranslation {
  * Istio configures the JWT filter with `bypass_cors_preflight: true`, so RequestAuthentication lets
  * such requests through whatever the route's CORS policy; AuthorizationPolicy still applies.
  */
-export function isCorsPreflight(method: string, headers: Headers): boolean {
+export function isCorsPreflight(method: string, headers: { get(name: string): string | null }): boolean {
   return method === "OPTIONS" && !!headers.get("origin") && !!headers.get("access-control-request-method");
 }
 

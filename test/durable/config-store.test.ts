@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Resource } from "../../src/config/resource.js";
-import type { ConfigStoreApi } from "../../src/durable/config-store-api.js";
+import type { ConfigStoreApi } from "../../src/config/store-api.js";
 import { HISTORY_LIMIT } from "../../src/durable/config-store.js";
 import { applyYaml, version } from "../helpers/admin.js";
 

@@ -126,10 +126,6 @@ export function wildcardDomainError(domain: string): string | undefined {
   return dot < 0 ? undefined : dnsLabelsError(domain.slice(dot + 1), domain);
 }
 
-/** Is `host` a wildcard (`*` or `*.…`)? */
-export function isWildcarded(host: string): boolean {
-  return host.startsWith("*");
-}
 
 /** Istio's ValidatePartialWildCard: `*` alone or `*.` prefix only. */
 export function partialWildcardError(host: string): string | undefined {
@@ -364,10 +360,6 @@ export function headerValueError(value: string): string | undefined {
   return undefined;
 }
 
-/** RFC 7230 token (header names as Istio and the Workers `Headers` API accept them). */
-export function isTokenHeaderName(name: string): boolean {
-  return HEADER_NAME.test(name);
-}
 
 // ---- protocols ----
 

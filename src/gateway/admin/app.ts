@@ -6,7 +6,7 @@
 import { Hono, type Context } from "hono";
 import { schemaErrorMessage, type ConfigError } from "../../config/errors.js";
 import { kindByPlural, type Resource } from "../../config/resource.js";
-import type { ConfigStoreApi, ResourceRef, StoreOutcome, VersionedSnapshot } from "../../durable/config-store-api.js";
+import type { ConfigStoreApi, ResourceRef, StoreOutcome, VersionedSnapshot } from "../../config/store-api.js";
 import { authenticate } from "./auth.js";
 import { admit, BodyTooLarge, readBodyText } from "./body.js";
 import { openApiDocument } from "./openapi.js";

@@ -16,9 +16,31 @@ export const normalizeFilter: RequestFilter = {
     rc.requestId = rc.listener === "mesh" && incoming ? incoming : crypto.randomUUID();
     rc.headers.set("x-request-id", rc.requestId);
     sanitize(rc.headers, rc.listener);
+    continueTrace(rc.headers);
     return undefined;
   },
 };
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const ZERO_TRACE = "0".repeat(32);
+
+function randomHex(bytes: number): string {
+  const b = crypto.getRandomValues(new Uint8Array(bytes));
+  let s = "";
+  for (const x of b) s += x.toString(16).padStart(2, "0");
+  return s;
+}
+
+/**
+ * W3C trace context: the gateway is one hop of the trace. A valid incoming `traceparent` keeps its
+ * trace id and sampling flags and gets the gateway's span as parent; otherwise a new trace starts
+ * (not sampled: no tracer is configured). B3 headers pass through unchanged.
+ */
+function continueTrace(headers: Headers): void {
+  const m = TRACEPARENT.exec(headers.get("traceparent") ?? "");
+  const trace = m && m[1] !== ZERO_TRACE ? m[1]! : randomHex(16);
+  headers.set("traceparent", `00-${trace}-${randomHex(8)}-${m ? m[3] : "00"}`);
+}
 
 /**
  * Headers a client must not be able to set: Envoy's internal `x-envoy-*` controls (timeouts, retry

@@ -3,22 +3,22 @@
  * destination's cluster and one of its endpoints, with the route's header operations and mirrors.
  */
 import type { Route } from "../../config/snapshot.js";
+import { CONNECTING_IP_HEADER } from "../../policy/client-ip.js";
 import { directResponse } from "../../policy/direct-response.js";
 import { applyRequestHeaderOps, applyResponseHeaderOps, headerOpsFor } from "../../policy/header-ops.js";
 import type { HeaderValueContext } from "../../policy/header-value.js";
 import { mirrorDecisions, mirrorRequest } from "../../policy/mirror.js";
 import { redirect } from "../../policy/redirect.js";
 import { rewriteRequest } from "../../policy/rewrite.js";
+import { noHealthyUpstreamReply } from "../../policy/retry/index.js";
 import { pickDestination } from "../../policy/weighted-destination.js";
 import { localReply, toResponse, type LocalReply } from "../../policy/local-reply.js";
 import { addFlag, type RequestContext } from "../request-context.js";
-import { prepareBody, type RequestBody } from "../request-body.js";
-import { forwardToCluster } from "../forward.js";
+import { prepareBody } from "../request-body.js";
+import { forwardToCluster, type UpstreamParts } from "../forward.js";
 import { upstreamUrl } from "../upstream.js";
 import type { TerminalFilter } from "./filter.js";
 
-/** Envoy's local reply texts, so Istio users recognise them. */
-export const NO_HEALTHY_UPSTREAM = "no healthy upstream";
 
 /**
  * Request headers that describe one hop, not the request (RFC 9110 §7.6.1); never forwarded.
@@ -57,7 +57,7 @@ function withResponseOps(rc: RequestContext, route: Route, response: Response): 
 function valueContext(rc: RequestContext): HeaderValueContext {
   const cf = (rc.request as { cf?: { httpProtocol?: string } }).cf;
   return {
-    downstreamRemoteAddress: rc.request.headers.get("cf-connecting-ip") ?? undefined,
+    downstreamRemoteAddress: rc.request.headers.get(CONNECTING_IP_HEADER) ?? undefined,
     protocol: cf?.httpProtocol,
     startTime: rc.startedAt,
     routeName: rc.decision?.routeName,
@@ -75,7 +75,7 @@ async function forward(rc: RequestContext, route: Route): Promise<Response> {
   const cluster = rc.live.router.cluster(destination.cluster);
   if (!cluster) return reply(rc, localReply(503, "", "NC"));
   rc.cluster = cluster;
-  if (cluster.endpoints.length === 0) return reply(rc, localReply(503, NO_HEALTHY_UPSTREAM, "UH"));
+  if (cluster.endpoints.length === 0) return reply(rc, noHealthyUpstreamReply());
 
   const { path, authority } = rewriteRequest(route, destination, { path: rc.path, authority: rc.authority });
   const headers = new Headers(rc.headers);
@@ -110,12 +110,6 @@ function wantsReplay(rc: RequestContext): boolean {
   return rc.method !== "GET" && rc.method !== "HEAD" && !(retries && (retries.attempts ?? 0) === 0);
 }
 
-export interface UpstreamParts {
-  path: string;
-  authority: string;
-  headers: Headers;
-  body: RequestBody;
-}
 
 /** Mirrors are fire-and-forget: sent with waitUntil, never delaying or failing the primary. */
 function sendMirrors(rc: RequestContext, mirrors: ReturnType<typeof mirrorDecisions>, parts: UpstreamParts): void {

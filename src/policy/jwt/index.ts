@@ -6,7 +6,6 @@ export { compileRequestAuthn, appliesToGateway, type JwtAuthnTable, type JwtRule
 export {
   buildJwtAuthenticator,
   applyJwtOutcome,
-  isCorsPreflight,
   realm,
   removeQueryParams,
   MAX_TOKEN_BYTES,

@@ -15,6 +15,7 @@
  *   if (outcome.kind === "deny") return toResponse(outcome.reply);
  *   applyJwtOutcome(outcome, upstreamHeaders, upstreamUrl);   // strips the token, sets output headers
  */
+import { isCorsPreflight } from "../cors.js";
 import { localReply, type LocalReply } from "../local-reply.js";
 import { claimAt, claimHeaderValue, normalizeClaims } from "./claims.js";
 import type { JwtAuthnTable, JwtRuleTable } from "./jwt-authn-table.js";
@@ -217,7 +218,7 @@ export function buildJwtAuthenticator(table: JwtAuthnTable | undefined, deps: Jw
   return {
     enabled: rules.length > 0,
     async authenticate(req: JwtRequest): Promise<JwtOutcome> {
-      if (rules.length === 0 || isCorsPreflight(req)) return { kind: "none", removeHeaders: [] };
+      if (rules.length === 0 || isPreflight(req)) return { kind: "none", removeHeaders: [] };
       const extraction = extractTokens(locations, req);
       if (!extraction.ok) return deny("JwtBadFormat", req.url);
       if (extraction.tokens.length === 0) return { kind: "none", removeHeaders: [...outputHeaders] };
@@ -283,8 +284,8 @@ function stripLocation(location: TokenLocation, headers: Set<string>, params: Se
 }
 
 /** Envoy `bypass_cors_preflight`: OPTIONS with non-empty `Origin` and `Access-Control-Request-Method`. */
-export function isCorsPreflight(req: JwtRequest): boolean {
-  return req.method === "OPTIONS" && !!req.headers.get("origin") && !!req.headers.get("access-control-request-method");
+function isPreflight(req: JwtRequest): boolean {
+  return isCorsPreflight(req.method, req.headers);
 }
 
 /**

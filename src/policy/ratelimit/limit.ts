@@ -89,12 +89,6 @@ export function takeAll(items: readonly { limit: Limit; state: LimitState | unde
   });
 }
 
-/** A limit's size in one line, for messages and docs: `10 tokens, +1 every 1000ms` / `100 per minute`. */
-export function describeLimit(limit: Limit): string {
-  return limit.type === "tokenBucket"
-    ? `${limit.maxTokens} tokens, +${limit.tokensPerFill} every ${limit.fillIntervalMs}ms`
-    : `${limit.requests} per ${limit.unit}`;
-}
 
 /** Is `limit` well-formed? (The Durable Object checks what it receives over RPC.) */
 export function isValidLimit(limit: unknown): limit is Limit {

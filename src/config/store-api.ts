@@ -2,8 +2,8 @@
  * The ConfigStore Durable Object's RPC surface (what the admin API calls). Plain data in and out, so
  * the same values are the admin API's JSON bodies (DESIGN §4).
  */
-import type { AnalyzerMessage, ConfigError } from "../config/errors.js";
-import type { Kind, Resource } from "../config/resource.js";
+import type { AnalyzerMessage, ConfigError } from "./errors.js";
+import type { Kind, Resource } from "./resource.js";
 
 export type ApplyAction = "created" | "configured" | "unchanged";
 
