@@ -13,7 +13,7 @@ import { buildBalancer, InflightRequests, type Balancer } from "../policy/load-b
 import { CircuitView, compileOutlierDetection, outlierOutcomeOf, type CircuitSnapshot, type OutlierConfig } from "../policy/outlier/index.js";
 import { compileRetryPolicy, noHealthyUpstreamReply, runWithRetries, systemRetryDeps, type AttemptResult, type RetryPolicy } from "../policy/retry/index.js";
 import { toResponse, type LocalReply } from "../policy/local-reply.js";
-import { addFlag, type RequestContext } from "./request-context.js";
+import { addFlag, ownResponses, type RequestContext } from "./request-context.js";
 import { bodyForAttempt, replayable } from "./request-body.js";
 import type { RequestBody } from "./request-body.js";
 import { endpointLabel, sendUpstream, upstreamUrl } from "./upstream.js";
@@ -106,11 +106,14 @@ export async function forwardToCluster(rc: RequestContext, route: Route, cluster
 
 async function attempts(rc: RequestContext, route: Route, cluster: Cluster, rt: ClusterRuntime, parts: UpstreamParts): Promise<Response> {
   const view = circuitView(rc.env, cluster, rt);
-  const url = new URL(parts.path, "http://x");
   const pickContext = {
     headers: rc.headers,
     sourceIp: rc.request.headers.get(CONNECTING_IP_HEADER) ?? undefined,
-    query: url.searchParams,
+    // Parsed only by a consistent hash on a query parameter.
+    get query() {
+      const q = parts.path.indexOf("?");
+      return new URLSearchParams(q < 0 ? "" : parts.path.slice(q + 1));
+    },
     random: Math.random,
     isEjected: view?.ejectedPredicate(rt.balancer.keys),
   };
@@ -133,7 +136,8 @@ async function attempts(rc: RequestContext, route: Route, cluster: Cluster, rt: 
     setCookie ??= pick.setCookie;
     const body = bodyForAttempt(parts.body, attempt - 1);
     if (body === undefined) return { kind: "reset" };
-    const headers = new Headers(parts.headers);
+    // The Request constructor copies the headers, so one Headers object serves every attempt.
+    const headers = parts.headers;
     if (attempt > 1) headers.set("x-envoy-attempt-count", String(attempt));
     rc.upstreamHost = endpointLabel(pick.endpoint);
     const request = new Request(upstreamUrl(cluster, pick.endpoint, parts.path, parts.authority), {
@@ -164,6 +168,7 @@ async function attempts(rc: RequestContext, route: Route, cluster: Cluster, rt: 
   for (const f of result.flags) addFlag(rc, f);
   if (result.kind === "local") return reply(rc, result.reply);
   const response = new Response(result.response.body, result.response);
+  ownResponses.add(response);
   response.headers.set("x-envoy-upstream-service-time", String(Date.now() - started));
   if (setCookie) response.headers.append("set-cookie", setCookie);
   return response;

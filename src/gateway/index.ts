@@ -49,8 +49,7 @@ export interface MemberProps {
   serviceAccount?: string;
 }
 
-export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, caller: Caller): Promise<Response> {
-  const url = new URL(request.url);
+export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, caller: Caller, url = new URL(request.url)): Promise<Response> {
   const live = await liveConfig({ env, store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) });
   const listener = caller.kind === "mesh" ? "mesh" : "gateway";
   const scheme = url.protocol === "https:" ? "https" : "http";
@@ -91,6 +90,6 @@ export default {
     const prefix = env.ADMIN_PREFIX || "/_mesh";
     const url = new URL(request.url);
     if (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) return adminApp(prefix).fetch(request, env, ctx);
-    return serve(request, env, ctx, { kind: "edge" });
+    return serve(request, env, ctx, { kind: "edge" }, url);
   },
 } satisfies ExportedHandler<Env>;

@@ -26,7 +26,7 @@ import { routeMatchFilter } from "./filters/route-match.js";
 import { routerFilter } from "./filters/router.js";
 import { virtualHostFilter } from "./filters/virtual-host.js";
 import { localReply, toResponse } from "../policy/local-reply.js";
-import { addFlag, type RequestContext } from "./request-context.js";
+import { addFlag, ownResponses, type RequestContext } from "./request-context.js";
 import { report } from "./telemetry.js";
 
 export const REQUEST_FILTERS: readonly RequestFilter[] = [
@@ -77,7 +77,7 @@ async function runFilters(rc: RequestContext): Promise<Response> {
 function finish(rc: RequestContext, response: Response): Response {
   let out = response;
   if (rc.responseEditors.length) {
-    out = new Response(response.body, response); // make headers mutable
+    if (!ownResponses.has(out)) out = new Response(response.body, response); // make headers mutable
     for (const edit of rc.responseEditors) edit(out.headers);
   }
   report(rc, out);

@@ -57,6 +57,12 @@ export interface RequestContext {
   responseEditors: ((headers: Headers) => void)[];
 }
 
+/**
+ * Responses the gateway built itself (local replies, rewrapped upstream responses): their headers are
+ * mutable, so stage 10 edits them in place instead of copying the response again.
+ */
+export const ownResponses = new WeakSet<Response>();
+
 /** Records a response flag once (`-` means none). */
 export function addFlag(rc: RequestContext, flag: ResponseFlag): void {
   if (flag !== "-" && !rc.flags.includes(flag)) rc.flags.push(flag);

@@ -78,7 +78,8 @@ async function forward(rc: RequestContext, route: Route): Promise<Response> {
   if (cluster.endpoints.length === 0) return reply(rc, noHealthyUpstreamReply());
 
   const { path, authority } = rewriteRequest(route, destination, { path: rc.path, authority: rc.authority });
-  const headers = new Headers(rc.headers);
+  // rc.headers is already this request's own copy: edit it in place for the upstream.
+  const headers = rc.headers;
   for (const h of HOP_BY_HOP) headers.delete(h);
   const te = headers.get("te");
   if (te !== null && te.toLowerCase() !== "trailers") headers.delete("te");
@@ -92,8 +93,9 @@ async function forward(rc: RequestContext, route: Route): Promise<Response> {
 
   const mirrors = mirrorDecisions(route.mirrors, Math.random, rc.method);
   const body = await prepareBody(rc.request, mirrors.length > 0 || wantsReplay(rc));
-  const response = await forwardToCluster(rc, route, cluster, { path, authority, headers, body });
+  // Shadows go out alongside the primary (with the headers as they are before any retry).
   if (mirrors.length) sendMirrors(rc, mirrors, { path, authority, headers, body });
+  const response = await forwardToCluster(rc, route, cluster, { path, authority, headers, body });
   if (ops.response.length) {
     const requestHeaders = rc.request.headers;
     rc.responseEditors.push((h) => applyResponseHeaderOps(ops, h, { ...valueContext(rc), requestHeaders }));
