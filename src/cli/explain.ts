@@ -64,7 +64,12 @@ Examples:
       for (const line of serverErrorLines(res)) ctx.err(line);
       return EXIT.error;
     }
-    ctx.io.stdout(stringFlag(ctx.flags, "output") === "json" ? toJson(res.body) : toYaml(res.body));
+    if (stringFlag(ctx.flags, "output") === "json") ctx.io.stdout(toJson(res.body));
+    else {
+      // The verdict first (`outcome: forward`, `404 NR ...`), then the stage-by-stage detail.
+      const outcome = (res.body as { outcome?: unknown } | null)?.outcome;
+      ctx.io.stdout((typeof outcome === "string" ? `outcome: ${outcome}\n` : "") + toYaml(res.body));
+    }
     return EXIT.ok;
   },
 };
