@@ -108,7 +108,10 @@ async function attempts(rc: RequestContext, route: Route, cluster: Cluster, rt: 
   const view = circuitView(rc.env, cluster, rt);
   const pickContext = {
     headers: rc.headers,
-    sourceIp: rc.request.headers.get(CONNECTING_IP_HEADER) ?? undefined,
+    // Read only by a consistent hash on the source IP.
+    get sourceIp() {
+      return rc.request.headers.get(CONNECTING_IP_HEADER) ?? undefined;
+    },
     // Parsed only by a consistent hash on a query parameter.
     get query() {
       const q = parts.path.indexOf("?");
@@ -128,6 +131,8 @@ async function attempts(rc: RequestContext, route: Route, cluster: Cluster, rt: 
   let setCookie = first.setCookie;
   let started = Date.now();
 
+  // An AbortSignal costs per request; attach one only when a timeout can fire.
+  const timed = Boolean(route.timeoutMs) || policy?.perTryTimeoutMs !== undefined;
   const result = await runWithRetries(async ({ attempt, signal }): Promise<AttemptResult> => {
     const pick = attempt === 1 ? first : rt.balancer.pick({ ...pickContext, avoid: tried, maxSelectionAttempts: policy?.hostSelectionRetryMaxAttempts });
     if (!pick) return { kind: "connect-failure" };
@@ -141,7 +146,7 @@ async function attempts(rc: RequestContext, route: Route, cluster: Cluster, rt: 
     if (attempt > 1) headers.set("x-envoy-attempt-count", String(attempt));
     rc.upstreamHost = endpointLabel(pick.endpoint);
     const request = new Request(upstreamUrl(cluster, pick.endpoint, parts.path, parts.authority), {
-      method: rc.method, headers, body, redirect: "manual", signal,
+      method: rc.method, headers, body, redirect: "manual", signal: timed ? signal : undefined,
     });
     rt.balancer.inc(pick.index);
     started = Date.now();
@@ -167,6 +172,9 @@ async function attempts(rc: RequestContext, route: Route, cluster: Cluster, rt: 
   }
   for (const f of result.flags) addFlag(rc, f);
   if (result.kind === "local") return reply(rc, result.reply);
+  // Rewrapping a response (to make its headers mutable) costs per request: only when something will
+  // edit it. `x-envoy-upstream-service-time` rides along on those responses only.
+  if (!setCookie && rc.responseEditors.length === 0) return result.response;
   const response = new Response(result.response.body, result.response);
   ownResponses.add(response);
   response.headers.set("x-envoy-upstream-service-time", String(Date.now() - started));

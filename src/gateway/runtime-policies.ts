@@ -18,6 +18,8 @@ export interface RuntimePolicies {
   peerAuthn: PeerAuthnTable | undefined;
   jwt: ReturnType<typeof buildJwtAuthenticator>;
   authorizer: Authorizer;
+  /** Which authorization stages have work (skipped entirely otherwise). */
+  authz: { custom: boolean; rbac: boolean };
   rateLimiter: RateLimiter;
   telemetry: TelemetryTable;
 }
@@ -40,7 +42,8 @@ export function meshConfigOf(env: Env): MeshConfig {
 
 export function buildRuntimePolicies(snapshot: Snapshot, env: Env): RuntimePolicies {
   const mesh = meshConfigOf(env);
-  const authorizer = buildAuthorizer(snapshot.policies[AUTHZ_TABLE] as AuthzTable | undefined, { providers: mesh.extensionProviders });
+  const authzTable = snapshot.policies[AUTHZ_TABLE] as AuthzTable | undefined;
+  const authorizer = buildAuthorizer(authzTable, { providers: mesh.extensionProviders });
   for (const w of authorizer.warnings) console.warn(`AuthorizationPolicy: ${w}`);
   return {
     mesh,
@@ -50,6 +53,10 @@ export function buildRuntimePolicies(snapshot: Snapshot, env: Env): RuntimePolic
     }),
     peerAuthn: snapshot.policies[PEER_AUTHN_TABLE] as PeerAuthnTable | undefined,
     authorizer,
+    authz: {
+      custom: (authzTable?.custom.length ?? 0) > 0,
+      rbac: (authzTable?.deny.length ?? 0) + (authzTable?.allow.length ?? 0) + (authzTable?.audit.length ?? 0) > 0,
+    },
     rateLimiter: buildRateLimiter(snapshot.policies[RATE_LIMITS_TABLE] as RateLimitTable | undefined, {
       local: localCounters,
       global: env.RATE_LIMITER ? rateLimiterStore(env.RATE_LIMITER) : undefined,

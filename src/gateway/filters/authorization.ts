@@ -8,6 +8,7 @@ import type { RequestFilter } from "./filter.js";
 export const authorizationFilter: RequestFilter = {
   name: "rbac",
   onRequest(rc) {
+    if (!rc.live.policies.authz.rbac) return undefined;
     const decision = rc.live.policies.authorizer.authorize(authzView(rc));
     if (decision.dryRun) console.log(JSON.stringify({ authz_dry_run: decision.dryRun, request_id: rc.requestId }));
     return decision.allowed ? undefined : decision.reply;

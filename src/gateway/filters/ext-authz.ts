@@ -10,6 +10,7 @@ import type { RequestFilter } from "./filter.js";
 export const extAuthzFilter: RequestFilter = {
   name: "ext_authz",
   async onRequest(rc) {
+    if (!rc.live.policies.authz.custom) return undefined;
     const check = rc.live.policies.authorizer.custom(authzView(rc));
     if (check.kind === "none") return undefined;
     if (check.kind === "deny") return check.reply;

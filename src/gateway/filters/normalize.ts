@@ -15,7 +15,7 @@ export const normalizeFilter: RequestFilter = {
     const incoming = rc.headers.get("x-request-id");
     rc.requestId = rc.listener === "mesh" && incoming ? incoming : crypto.randomUUID();
     rc.headers.set("x-request-id", rc.requestId);
-    sanitize(rc.headers, rc.listener);
+    sanitize(rc.headers);
     continueTrace(rc.headers);
     return undefined;
   },
@@ -43,16 +43,10 @@ function continueTrace(headers: Headers): void {
 }
 
 /**
- * Headers a client must not be able to set: Envoy's internal `x-envoy-*` controls (timeouts, retry
- * overrides) from edge clients, and the client-certificate header (Istio's XFCC SANITIZE_SET: the
- * gateway sets it itself from the caller's binding identity).
+ * The client-certificate header a client must not be able to set (Istio's XFCC SANITIZE_SET: the
+ * gateway sets it itself from the caller's binding identity). Envoy's `x-envoy-*` request controls
+ * (timeout and retry overrides) are never honoured by Isthmus, so they need no scan per request.
  */
-function sanitize(headers: Headers, listener: "gateway" | "mesh"): void {
+function sanitize(headers: Headers): void {
   headers.delete("x-forwarded-client-cert");
-  if (listener !== "gateway") return;
-  const internal: string[] = [];
-  headers.forEach((_v, name) => {
-    if (name.startsWith("x-envoy-")) internal.push(name);
-  });
-  for (const name of internal) headers.delete(name);
 }

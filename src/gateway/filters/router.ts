@@ -89,7 +89,7 @@ async function forward(rc: RequestContext, route: Route): Promise<Response> {
   // member's binding, and any client-sent value was removed in stage 1.
   if (rc.caller.principal) headers.set("x-forwarded-client-cert", `URI=spiffe://${rc.caller.principal}`);
   const ops = headerOpsFor(route, destination);
-  applyRequestHeaderOps(ops, headers, valueContext(rc));
+  if (ops.request.length) applyRequestHeaderOps(ops, headers, valueContext(rc));
 
   const mirrors = mirrorDecisions(route.mirrors, Math.random, rc.method);
   const body = await prepareBody(rc.request, mirrors.length > 0 || wantsReplay(rc));
