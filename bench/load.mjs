@@ -1,0 +1,53 @@
+/**
+ * The two loads a measurement applies, both pinned to the load core:
+ * - closed loop (throughput): `wrk -t1 -cN -dS`, requests/s and a request count for CPU per request;
+ *   wrk's latency figures are not used (they break Little's law against workerd on this VM, see
+ *   docs/performance.md);
+ * - fixed rate (latency): bench/fixed-rate.mjs in a child Node process, open loop.
+ */
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+
+function run(cmd, args, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(" ")} failed: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+const pinned = (cpu, cmd, args) => (cpu === undefined ? [cmd, args] : ["taskset", ["-c", cpu, cmd, ...args]]);
+
+/**
+ * @param {{ url: string, host?: string, headers?: Record<string,string>, seconds: number, connections: number, cpu?: string, script?: string }} o
+ * @returns {Promise<{ requests: number, rps: number, non2xx: number, socketErrors: string | undefined, raw: string }>}
+ */
+export async function wrk(o) {
+  const args = ["-t1", `-c${o.connections}`, `-d${o.seconds}s`, "--timeout", "5s"];
+  if (o.host) args.push("-H", `Host: ${o.host}`);
+  for (const [k, v] of Object.entries(o.headers ?? {})) args.push("-H", `${k}: ${v}`);
+  if (o.script) args.push("-s", o.script);
+  args.push(o.url);
+  const [cmd, argv] = pinned(o.cpu, "wrk", args);
+  const out = await run(cmd, argv, (o.seconds + 30) * 1000);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const socketErrors = /Socket errors:[^\n]*/.exec(out)?.[0];
+  return { requests, rps, non2xx, socketErrors, raw: out };
+}
+
+/**
+ * @param {{ root: string, url: string, host?: string, headers?: Record<string,string>, rate: number, seconds: number, warmup: number, connections: number, cpu?: string, requestModule?: string }} o
+ */
+export async function fixedRate(o) {
+  const args = [join(o.root, "bench/fixed-rate.mjs"), "--url", o.url, "--rate", String(o.rate), "--duration", String(o.seconds),
+    "--warmup", String(o.warmup), "--connections", String(o.connections)];
+  if (o.host) args.push("--host", o.host);
+  for (const [k, v] of Object.entries(o.headers ?? {})) args.push("--header", `${k}: ${v}`);
+  if (o.requestModule) args.push("--request-module", o.requestModule);
+  const [cmd, argv] = pinned(o.cpu, process.execPath, args);
+  const out = await run(cmd, argv, (o.seconds + o.warmup + 30) * 1000);
+  return JSON.parse(out.trim().split("\n").at(-1));
+}

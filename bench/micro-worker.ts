@@ -1,0 +1,272 @@
+/**
+ * Microbenchmarks that must run inside workerd, not Node (V8 flags, regex engine and allocation
+ * behaviour differ): route matching and snapshot compile at N routes, on the same config the gateway
+ * scenarios serve (bench/mesh-config.mjs).
+ *
+ * Timing: the clock is read only right after I/O (`await tick()`), so the method also holds where
+ * `performance.now()` is frozen during compute (Cloudflare's edge; standalone workerd advances it, in
+ * whole milliseconds). A measurement is a batch of n operations sized to last ≥ `batchMs`, minus the
+ * cost of an empty batch (the tick itself), divided by n.
+ *
+ *   GET /match?routes=10000&samples=64&batchMs=15   per-route match cost (µs), p50/p90/max over routes
+ *   GET /compile?routes=10000&reps=5                admission, analyze, compile, hydrate (ms)
+ *   GET /ops?batchMs=15                              per-request Web API plumbing (µs per operation)
+ */
+import { analyze } from "../src/config/analyzer/index.js";
+import { compileSnapshot } from "../src/config/compile/index.js";
+import { fromValue } from "../src/config/loader.js";
+import type { Resource } from "../src/config/resource.js";
+import type { Snapshot } from "../src/config/snapshot.js";
+import { validateDocuments } from "../src/config/validate.js";
+import { buildRouter, type RouteInput, type Router } from "../src/router/index.js";
+import { BENCH_HOST, meshResources, middleRoute, requestFor } from "./mesh-config.mjs";
+
+const MESH = { gatewayLabels: { istio: "ingressgateway" }, gatewayNamespace: "istio-system" };
+
+const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Milliseconds from just after one I/O to just after the next, around `work`. */
+async function timed(work: () => void): Promise<number> {
+  await tick();
+  const t0 = performance.now();
+  work();
+  await tick();
+  return performance.now() - t0;
+}
+
+const median = (xs: number[]) => quantile(xs, 0.5);
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}
+
+/** Validated resources for `routes` routes, with creation order = route order (as the bench applies them). */
+function admitted(routes: number): { resources: Resource[]; admissionMs: number } {
+  const { base, virtualServices } = meshResources(routes);
+  const created = new Date(0).toISOString();
+  const raw = [...base, ...virtualServices].map((r) => ({ ...r, metadata: { ...r.metadata, creationTimestamp: created } }));
+  const t0 = performance.now();
+  const { resources, errors } = validateDocuments(fromValue(raw).documents);
+  const admissionMs = performance.now() - t0;
+  if (errors.length) throw new Error(`bench config does not validate: ${JSON.stringify(errors.slice(0, 3))}`);
+  return { resources, admissionMs };
+}
+
+const routers = new Map<number, { router: Router; snapshot: Snapshot }>();
+
+function routerFor(routes: number): Router {
+  let r = routers.get(routes);
+  if (!r) {
+    const { resources } = admitted(routes);
+    const snapshot = compileSnapshot(resources, { ...MESH, version: 1 });
+    r = { router: buildRouter(snapshot), snapshot };
+    routers.set(routes, r);
+  }
+  return r.router;
+}
+
+function inputFor(path: string, headers: Record<string, string>): RouteInput {
+  const h = new Headers({ host: BENCH_HOST, "user-agent": "bench", accept: "*/*", ...headers });
+  return { listener: "gateway", authority: BENCH_HOST, path, method: "GET", scheme: "http", port: 80, headers: h };
+}
+
+/** µs per `router.route(input)` (virtual host + first matching route), `expect` checked once. */
+async function perMatchUs(router: Router, input: RouteInput, expect: string | undefined, batchMs: number, emptyMs: number): Promise<number> {
+  const d = router.route(input);
+  const got = d.outcome === "matched" ? d.routeName : undefined;
+  if (got !== expect) throw new Error(`${input.path}: expected route ${expect ?? "none"}, got ${got ?? d.outcome}`);
+  // Size the batch from a short calibration so it lasts about batchMs.
+  let n = 1000;
+  for (;;) {
+    const ms = (await timed(() => loop(router, input, n))) - emptyMs;
+    if (ms >= batchMs / 4 || n >= 1 << 24) {
+      n = Math.max(1000, Math.ceil((n * batchMs) / Math.max(ms, 0.5)));
+      break;
+    }
+    n *= 4;
+  }
+  const samples: number[] = [];
+  for (let k = 0; k < 3; k++) samples.push(((await timed(() => loop(router, input, n))) - emptyMs) / n);
+  return median(samples) * 1000;
+}
+
+let sink = 0;
+function loop(router: Router, input: RouteInput, n: number): void {
+  let hits = 0;
+  for (let i = 0; i < n; i++) if (router.route(input).outcome === "matched") hits++;
+  sink += hits;
+}
+
+async function matchBench(url: URL): Promise<unknown> {
+  const routes = Number(url.searchParams.get("routes") ?? 10000);
+  const samples = Number(url.searchParams.get("samples") ?? 64);
+  const batchMs = Number(url.searchParams.get("batchMs") ?? 15);
+  const router = routerFor(routes);
+  const empties: number[] = [];
+  for (let k = 0; k < 9; k++) empties.push(await timed(() => {}));
+  const emptyMs = median(empties);
+  // Warm up the JIT on a few routes before measuring.
+  for (const i of [0, Math.floor(routes / 3), routes - 1]) {
+    const r = requestFor(i);
+    loop(router, inputFor(r.path, r.headers), 20_000);
+  }
+  // Routes sampled evenly over the table (every match kind, every position).
+  const perRoute: { route: number; us: number }[] = [];
+  for (let s = 0; s < samples; s++) {
+    const i = Math.min(routes - 1, Math.floor(((s + 0.5) * routes) / samples));
+    const r = requestFor(i);
+    perRoute.push({ route: i, us: await perMatchUs(router, inputFor(r.path, r.headers), `r${i}`, batchMs, emptyMs) });
+  }
+  const named = async (i: number) => {
+    const r = requestFor(i);
+    return perMatchUs(router, inputFor(r.path, r.headers), `r${i}`, batchMs, emptyMs);
+  };
+  const us = perRoute.map((p) => p.us);
+  return {
+    routes,
+    method: `router.route() = virtual host + first matching route; batches of ≥${batchMs} ms timed across I/O, minus an empty batch (${emptyMs.toFixed(2)} ms), median of 3 per route`,
+    p50: median(us),
+    p90: quantile(us, 0.9),
+    max: Math.max(...us),
+    first: await named(0),
+    middle: await named(middleRoute(routes)),
+    last: await named(routes - 1),
+    miss: await perMatchUs(router, inputFor("/nowhere/at/all", {}), undefined, batchMs, emptyMs),
+    perRoute,
+    sink,
+  };
+}
+
+async function compileBench(url: URL): Promise<unknown> {
+  const routes = Number(url.searchParams.get("routes") ?? 10000);
+  const reps = Number(url.searchParams.get("reps") ?? 5);
+  const admission: number[] = [];
+  const analyzeMs: number[] = [];
+  const compile: number[] = [];
+  const stringify: number[] = [];
+  const install: number[] = [];
+  let bytes = 0;
+  for (let k = 0; k < reps; k++) {
+    await tick();
+    const a = admitted(routes);
+    admission.push(a.admissionMs);
+    analyzeMs.push(await timed(() => void analyze(a.resources, MESH)));
+    let snapshot: Snapshot | undefined;
+    compile.push(await timed(() => (snapshot = compileSnapshot(a.resources, { ...MESH, version: k + 1 }))));
+    let json = "";
+    stringify.push(await timed(() => (json = JSON.stringify(snapshot))));
+    bytes = json.length;
+    // What an isolate pays to start serving a new version: parse the stored JSON, build the router.
+    install.push(await timed(() => void buildRouter(JSON.parse(json) as Snapshot)));
+  }
+  return {
+    routes,
+    reps,
+    method: "each step timed across I/O (ms clock); median of reps",
+    admissionMs: median(admission),
+    analyzeMs: median(analyzeMs),
+    compileMs: median(compile),
+    stringifyMs: median(stringify),
+    installMs: median(install),
+    snapshotBytes: bytes,
+    samples: { admission, analyze: analyzeMs, compile, stringify, install },
+  };
+}
+
+/** A request as a browser sends it through Cloudflare: a dozen headers. */
+const TYPICAL_HEADERS: Record<string, string> = {
+  host: BENCH_HOST,
+  "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+  accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+  "accept-encoding": "gzip, br",
+  "accept-language": "en-US,en;q=0.9",
+  "cf-connecting-ip": "203.0.113.7",
+  "cf-ray": "8a1b2c3d4e5f6789-AMS",
+  "x-forwarded-proto": "https",
+  "x-real-ip": "203.0.113.7",
+  cookie: "session=abc123; theme=dark",
+  "x-tenant": "t50",
+  connection: "keep-alive",
+};
+const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate"];
+
+/**
+ * What per-request Web API plumbing costs inside the isolate (JavaScript-visible part only; the
+ * process-level cost, kj I/O and GC included, is `npm run bench -- --costs`).
+ */
+async function opsBench(url: URL, incoming: Request): Promise<unknown> {
+  const batchMs = Number(url.searchParams.get("batchMs") ?? 15);
+  const empties: number[] = [];
+  for (let k = 0; k < 9; k++) empties.push(await timed(() => {}));
+  const emptyMs = median(empties);
+  const target = `http://${BENCH_HOST}/svc50/items/42?color=blue`;
+  const req = new Request(target, { headers: TYPICAL_HEADERS });
+  const res = new Response("x".repeat(1024), { headers: { "content-type": "text/plain", "content-length": "1024" } });
+  const ops: Record<string, () => unknown> = {
+    "new URL(request.url)": () => new URL(req.url),
+    "new URL(path, base).searchParams.get()": () => new URL("/svc50/items/42?color=blue", "http://x").searchParams.get("color"),
+    "new Headers(request.headers) (12 headers)": () => new Headers(req.headers),
+    "new Headers(...) + 8 hop-by-hop deletes + 2 sets": () => {
+      const h = new Headers(req.headers);
+      for (const n of HOP_BY_HOP) h.delete(n);
+      h.set("x-forwarded-proto", "http");
+      h.set("x-request-id", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+      return h;
+    },
+    "headers.forEach (scan names)": () => {
+      let n = 0;
+      req.headers.forEach((_v, k) => { if (k.startsWith("x-envoy-")) n++; });
+      return n;
+    },
+    "new Request(url, {method, headers, redirect})": () => new Request(target, { method: "GET", headers: req.headers, redirect: "manual" }),
+    "new AbortController + new Request(req, {signal})": () => new Request(req, { signal: new AbortController().signal }),
+    "new Response(res.body, res) + headers.set": () => {
+      const r = new Response(res.body, res);
+      r.headers.set("x-envoy-upstream-service-time", "0");
+      return r;
+    },
+    "crypto.randomUUID()": () => crypto.randomUUID(),
+    "incoming request.cf": () => (incoming as { cf?: unknown }).cf,
+    "JSON.stringify of 6 metric labels": () => JSON.stringify(["gateway", "origin.bench.svc.cluster.local", 200, "-", "r50", "destination"]),
+  };
+  const out: Record<string, number> = {};
+  for (const [name, op] of Object.entries(ops)) {
+    let n = 1000;
+    for (;;) {
+      const ms = (await timed(() => repeat(op, n))) - emptyMs;
+      if (ms >= batchMs / 4 || n >= 1 << 22) {
+        n = Math.max(1000, Math.ceil((n * batchMs) / Math.max(ms, 0.5)));
+        break;
+      }
+      n *= 4;
+    }
+    const samples: number[] = [];
+    for (let k = 0; k < 3; k++) samples.push(((await timed(() => repeat(op, n))) - emptyMs) / n);
+    out[name] = median(samples) * 1000;
+  }
+  return { method: `per operation, batches of ≥${batchMs} ms timed across I/O, median of 3 (µs)`, ops: out };
+}
+
+function repeat(op: () => unknown, n: number): void {
+  let keep: unknown;
+  for (let i = 0; i < n; i++) keep = op();
+  if (keep === sink) sink++;
+}
+
+export default {
+  async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    try {
+      if (url.pathname === "/match") return Response.json(await matchBench(url));
+      if (url.pathname === "/compile") return Response.json(await compileBench(url));
+      if (url.pathname === "/ops") return Response.json(await opsBench(url, request));
+      return new Response("GET /match or /compile\n", { status: 404 });
+    } catch (e) {
+      return Response.json({ error: String((e as Error)?.stack ?? e) }, { status: 500 });
+    }
+  },
+};

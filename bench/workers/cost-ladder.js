@@ -1,0 +1,68 @@
+// Pass-through variants for `npm run bench -- --costs`: each adds one per-request operation a gateway
+// may do to the bare pass-through, so its process CPU cost in workerd can be read as a difference.
+// `variant(["url", "headers"])` builds a Worker doing those steps, in this order.
+
+const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate"];
+
+/** Steps before the upstream call; `s` carries the request, a URL, headers and the request to send. */
+const BEFORE = {
+  url: (s) => {
+    s.url = new URL(s.req.url);
+  },
+  headers: (s) => {
+    const h = new Headers(s.req.headers);
+    for (const name of HOP_BY_HOP) h.delete(name);
+    h.set("x-forwarded-proto", "http");
+    h.set("x-request-id", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+    s.headers = h;
+  },
+  request: (s) => {
+    const u = s.url ?? new URL(s.req.url);
+    s.out = new Request(`http://${u.host}${u.pathname}${u.search}`, { method: s.req.method, headers: s.headers ?? s.req.headers, redirect: "manual" });
+  },
+  abort: (s) => {
+    const c = new AbortController();
+    s.out = new Request(s.out, { signal: c.signal });
+  },
+  uuid: () => {
+    crypto.randomUUID();
+  },
+  cf: (s) => {
+    void s.req.cf?.httpProtocol;
+  },
+  scan: (s) => {
+    let n = 0;
+    s.req.headers.forEach((_v, name) => {
+      if (name.startsWith("x-envoy-")) n++;
+    });
+    s.n = n;
+  },
+  query: (s) => {
+    const q = new URL(s.req.url).searchParams;
+    s.n = q.get("color");
+  },
+  awaits: async () => {
+    for (let i = 0; i < 12; i++) await undefined;
+  },
+};
+
+/** Steps after the upstream answered. */
+const AFTER = {
+  response: (r) => {
+    const x = new Response(r.body, r);
+    x.headers.set("x-envoy-upstream-service-time", "0");
+    return x;
+  },
+};
+
+export function variant(steps) {
+  return {
+    async fetch(req, env) {
+      const s = { req, out: req };
+      for (const name of steps) if (BEFORE[name]) await BEFORE[name](s);
+      let res = await env.ORIGIN.fetch(s.out);
+      for (const name of steps) if (AFTER[name]) res = AFTER[name](res);
+      return res;
+    },
+  };
+}
