@@ -50,7 +50,8 @@ export interface MemberProps {
 }
 
 export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, caller: Caller, url = new URL(request.url)): Promise<Response> {
-  const live = await liveConfig({ env, store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) });
+  const pending = liveConfig({ env, store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) });
+  const live = pending instanceof Promise ? await pending : pending;
   const listener = caller.kind === "mesh" ? "mesh" : "gateway";
   const scheme = url.protocol === "https:" ? "https" : "http";
   const rc: RequestContext = {

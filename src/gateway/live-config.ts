@@ -44,13 +44,13 @@ export interface StoreAccess {
   waitUntil(p: Promise<unknown>): void;
 }
 
-/** The config to serve this request with. Awaits the store only when the isolate has none yet. */
-export async function liveConfig(access: StoreAccess): Promise<LiveConfig> {
+/**
+ * The config to serve this request with. Awaits the store only when the isolate has none yet; in
+ * steady state it answers synchronously (no promise, no await on the hot path).
+ */
+export function liveConfig(access: StoreAccess): LiveConfig | Promise<LiveConfig> {
   const now = Date.now();
-  if (!live) {
-    await refresh(access);
-    return live!;
-  }
+  if (!live) return refresh(access).then(() => live!);
   if (now - lastCheck >= REFRESH_MS && !refreshing) {
     lastCheck = now;
     access.waitUntil(refresh(access).catch((e) => console.error("config refresh failed; serving version", live?.version, e)));

@@ -59,7 +59,8 @@ export async function runPipeline(rc: RequestContext): Promise<Response> {
 async function runFilters(rc: RequestContext): Promise<Response> {
   let response: Response | undefined;
   for (const filter of REQUEST_FILTERS) {
-    const reply = await filter.onRequest(rc);
+    const r = filter.onRequest(rc);
+    const reply = r instanceof Promise ? await r : r;
     if (reply instanceof Response) {
       response = reply;
       break;

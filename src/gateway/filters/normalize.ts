@@ -24,10 +24,12 @@ export const normalizeFilter: RequestFilter = {
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const ZERO_TRACE = "0".repeat(32);
 
-function randomHex(bytes: number): string {
-  const b = crypto.getRandomValues(new Uint8Array(bytes));
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const random = new Uint8Array(24);
+
+function hex(from: number, to: number): string {
   let s = "";
-  for (const x of b) s += x.toString(16).padStart(2, "0");
+  for (let i = from; i < to; i++) s += HEX[random[i]!];
   return s;
 }
 
@@ -38,8 +40,9 @@ function randomHex(bytes: number): string {
  */
 function continueTrace(headers: Headers): void {
   const m = TRACEPARENT.exec(headers.get("traceparent") ?? "");
-  const trace = m && m[1] !== ZERO_TRACE ? m[1]! : randomHex(16);
-  headers.set("traceparent", `00-${trace}-${randomHex(8)}-${m ? m[3] : "00"}`);
+  crypto.getRandomValues(random);
+  const trace = m && m[1] !== ZERO_TRACE ? m[1]! : hex(0, 16);
+  headers.set("traceparent", `00-${trace}-${hex(16, 24)}-${m ? m[3] : "00"}`);
 }
 
 /**

@@ -14,7 +14,9 @@ import { noHealthyUpstreamReply } from "../../policy/retry/index.js";
 import { pickDestination } from "../../policy/weighted-destination.js";
 import { localReply, toResponse, type LocalReply } from "../../policy/local-reply.js";
 import { addFlag, type RequestContext } from "../request-context.js";
-import { prepareBody } from "../request-body.js";
+import { prepareBody, type RequestBody } from "../request-body.js";
+
+const NO_BODY: RequestBody = { kind: "none" };
 import { forwardToCluster, type UpstreamParts } from "../forward.js";
 import { upstreamUrl } from "../upstream.js";
 import type { TerminalFilter } from "./filter.js";
@@ -92,7 +94,7 @@ async function forward(rc: RequestContext, route: Route): Promise<Response> {
   if (ops.request.length) applyRequestHeaderOps(ops, headers, valueContext(rc));
 
   const mirrors = mirrorDecisions(route.mirrors, Math.random, rc.method);
-  const body = await prepareBody(rc.request, mirrors.length > 0 || wantsReplay(rc));
+  const body = rc.request.body === null ? NO_BODY : await prepareBody(rc.request, mirrors.length > 0 || wantsReplay(rc));
   // Shadows go out alongside the primary (with the headers as they are before any retry).
   if (mirrors.length) sendMirrors(rc, mirrors, { path, authority, headers, body });
   const response = await forwardToCluster(rc, route, cluster, { path, authority, headers, body });

@@ -47,6 +47,8 @@ export type RetryResult =
   | { kind: "local"; reply: LocalReply; attempts: number; flags: ResponseFlag[]; outcomes: UpstreamOutcome[] };
 
 const TIMER: unique symbol = Symbol("timer");
+/** The signal of an attempt that no timer can abort. */
+const NEVER_ABORTED: AbortSignal = new AbortController().signal;
 
 /**
  * @param makeRequest sends one attempt (pick an endpoint, replay the body, fetch) honouring `signal`
@@ -79,10 +81,11 @@ export async function runWithRetries(
     const perTryFirst = perTry !== undefined && perTry < remaining;
     const limit = perTryFirst ? perTry : remaining;
 
-    const controller = new AbortController();
-    const pending = settle(makeRequest({ attempt, signal: controller.signal }), deps);
+    // A controller only where a timer can abort the attempt (an untimed attempt costs no signal).
+    const controller = Number.isFinite(limit) ? new AbortController() : undefined;
+    const pending = settle(makeRequest({ attempt, signal: controller?.signal ?? NEVER_ABORTED }), deps);
     let raced: AttemptResult | typeof TIMER;
-    if (Number.isFinite(limit)) {
+    if (controller) {
       const stopTimer = new AbortController();
       raced = await Promise.race([pending, deps.sleep(limit, stopTimer.signal).then((): typeof TIMER => TIMER)]);
       stopTimer.abort();
@@ -92,7 +95,7 @@ export async function runWithRetries(
 
     let outcome: UpstreamOutcome;
     if (raced === TIMER) {
-      controller.abort(new DOMException(perTryFirst ? "per-try timeout" : "upstream request timeout", "TimeoutError"));
+      controller!.abort(new DOMException(perTryFirst ? "per-try timeout" : "upstream request timeout", "TimeoutError"));
       void pending.then(discard);
       if (!perTryFirst) {
         outcomes.push({ kind: "timeout" });
