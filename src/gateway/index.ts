@@ -6,6 +6,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { ConfigStore } from "../durable/config-store.js";
 import { configStore } from "./config-store-stub.js";
+import { parseRequestUrl } from "./request-target.js";
 import { createAdminApp } from "./admin/app.js";
 import { explainRequest } from "./explain.js";
 import { installSnapshot, liveConfig } from "./live-config.js";
@@ -49,11 +50,11 @@ export interface MemberProps {
   serviceAccount?: string;
 }
 
-export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, caller: Caller, url = new URL(request.url)): Promise<Response> {
+export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, caller: Caller, url = parseRequestUrl(request.url)): Promise<Response> {
   const pending = liveConfig({ env, store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) });
   const live = pending instanceof Promise ? await pending : pending;
   const listener = caller.kind === "mesh" ? "mesh" : "gateway";
-  const scheme = url.protocol === "https:" ? "https" : "http";
+  const scheme = url.scheme;
   const rc: RequestContext = {
     request,
     env,
@@ -61,11 +62,11 @@ export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Prom
     live,
     listener,
     scheme,
-    port: listener === "mesh" ? Number(url.port || (scheme === "https" ? 443 : 80)) : scheme === "https" ? 443 : 80,
+    port: listener === "mesh" ? url.port : scheme === "https" ? 443 : 80,
     startedAt: Date.now(),
     caller,
     authority: listener === "mesh" ? url.host : (request.headers.get("host") ?? url.host),
-    path: url.pathname + url.search,
+    path: url.pathAndQuery,
     method: request.method,
     headers: new Headers(request.headers),
     requestId: "",
@@ -89,8 +90,9 @@ export class MeshEntrypoint extends WorkerEntrypoint<Env, MemberProps> {
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const prefix = env.ADMIN_PREFIX || "/_mesh";
-    const url = new URL(request.url);
-    if (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) return adminApp(prefix).fetch(request, env, ctx);
+    const url = parseRequestUrl(request.url);
+    const p = url.pathAndQuery;
+    if (p.startsWith(prefix) && (p.length === prefix.length || p[prefix.length] === "/" || p[prefix.length] === "?")) return adminApp(prefix).fetch(request, env, ctx);
     return serve(request, env, ctx, { kind: "edge" }, url);
   },
 } satisfies ExportedHandler<Env>;
