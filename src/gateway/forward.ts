@@ -18,11 +18,14 @@ import { bodyForAttempt, replayable } from "./request-body.js";
 import type { RequestBody } from "./request-body.js";
 import { endpointLabel, sendUpstream, upstreamUrl } from "./upstream.js";
 
-/** The request about to go upstream: rewritten path and authority, headers after header ops, body. */
+/** The request about to go upstream: rewritten path and authority, the request headers, the body. */
 export interface UpstreamParts {
   path: string;
   authority: string;
+  /** The request's headers; copied into each upstream Request, which `edit` then completes. */
   headers: Headers;
+  /** The gateway's header writes (host, request id, trace, identity, header ops) on a built Request. */
+  edit(headers: Headers): void;
   body: RequestBody;
 }
 
@@ -141,13 +144,13 @@ async function attempts(rc: RequestContext, route: Route, cluster: Cluster, rt: 
     setCookie ??= pick.setCookie;
     const body = bodyForAttempt(parts.body, attempt - 1);
     if (body === undefined) return { kind: "reset" };
-    // The Request constructor copies the headers, so one Headers object serves every attempt.
-    const headers = parts.headers;
-    if (attempt > 1) headers.set("x-envoy-attempt-count", String(attempt));
     rc.upstreamHost = endpointLabel(pick.endpoint);
+    // The Request constructor copies the headers once; the gateway's writes go on that copy.
     const request = new Request(upstreamUrl(cluster, pick.endpoint, parts.path, parts.authority), {
-      method: rc.method, headers, body, redirect: "manual", signal: timed ? signal : undefined,
+      method: rc.method, headers: parts.headers, body, redirect: "manual", signal: timed ? signal : undefined,
     });
+    parts.edit(request.headers);
+    if (attempt > 1) request.headers.set("x-envoy-attempt-count", String(attempt));
     rt.balancer.inc(pick.index);
     started = Date.now();
     try {

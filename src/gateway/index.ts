@@ -68,7 +68,7 @@ export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Prom
     authority: listener === "mesh" ? url.host : (request.headers.get("host") ?? url.host),
     path: url.pathAndQuery,
     method: request.method,
-    headers: new Headers(request.headers),
+    headers: request.headers,
     requestId: "",
     flags: [],
     responseEditors: [],

@@ -34,9 +34,15 @@ export interface RequestContext {
   /** Normalized path with query. */
   path: string;
   method: string;
-  /** Headers to send upstream (a mutable copy). */
+  /**
+   * The request headers as the stages see them. The client's own (read-only) headers until a stage
+   * needs to change them (`mutableHeaders`): a copy costs CPU per request, and most requests need
+   * none before the upstream Request is built (which copies once, then gets the gateway's headers).
+   */
   headers: Headers;
   requestId: string;
+  /** W3C `traceparent` for the upstream (stage 1). */
+  traceparent?: string;
   /** Validated JWT claims (RequestAuthentication), for claim routes and policies. */
   claims?: Record<string, unknown>;
   /** The verified token (stage 4). */
@@ -62,6 +68,12 @@ export interface RequestContext {
  * mutable, so stage 10 edits them in place instead of copying the response again.
  */
 export const ownResponses = new WeakSet<Response>();
+
+/** The request headers, copied on the first call so stages may edit them. */
+export function mutableHeaders(rc: RequestContext): Headers {
+  if (rc.headers === rc.request.headers) rc.headers = new Headers(rc.request.headers);
+  return rc.headers;
+}
 
 /** Records a response flag once (`-` means none). */
 export function addFlag(rc: RequestContext, flag: ResponseFlag): void {

@@ -4,7 +4,7 @@
  */
 import { applyUpstreamHeaders, checkExternalAuthz, deniedResponse } from "../../policy/authz/index.js";
 import { authzView } from "../authz-view.js";
-import { addFlag } from "../request-context.js";
+import { addFlag, mutableHeaders } from "../request-context.js";
 import type { RequestFilter } from "./filter.js";
 
 export const extAuthzFilter: RequestFilter = {
@@ -22,7 +22,7 @@ export const extAuthzFilter: RequestFilter = {
       addFlag(rc, "UAEX");
       return deniedResponse(result);
     }
-    applyUpstreamHeaders(rc.headers, result);
+    applyUpstreamHeaders(mutableHeaders(rc), result);
     if (result.downstreamHeaders.length) {
       const extra = result.downstreamHeaders;
       rc.responseEditors.push((h) => { for (const [k, v] of extra) h.append(k, v); });

@@ -7,7 +7,7 @@
  * host and re-encode bytes), so every later stage sees exactly the normalized path of stage 1.
  */
 import { applyJwtOutcome } from "../../policy/jwt/index.js";
-import type { RequestContext } from "../request-context.js";
+import { mutableHeaders, type RequestContext } from "../request-context.js";
 import type { RequestFilter } from "./filter.js";
 
 export const jwtAuthnFilter: RequestFilter = {
@@ -17,7 +17,8 @@ export const jwtAuthnFilter: RequestFilter = {
     if (!authn.enabled) return undefined;
     const outcome = await authn.authenticate({ headers: rc.headers, url: jwtUrl(rc), method: rc.method, waitUntil: rc.waitUntil });
     if (outcome.kind === "deny") return outcome.reply;
-    const path = applyJwtOutcome(outcome, rc.headers, rc.path);
+    const edits = outcome.removeHeaders.length > 0 || (outcome.kind === "ok" && (outcome.removeParams.length > 0 || Object.keys(outcome.setHeaders).length > 0));
+    const path = edits ? applyJwtOutcome(outcome, mutableHeaders(rc), rc.path) : rc.path;
     if (path !== rc.path) {
       rc.path = path;
       rc.authzView = undefined; // rebuilt from the new path by the authorization stage

@@ -1,7 +1,8 @@
 /**
  * Stage 1: path normalization (Istio's BASE by default; `pathNormalization.normalization` of the
  * MESH_CONFIG var selects NONE, MERGE_SLASHES or DECODE_AND_MERGE_SLASHES mesh-wide) and the request
- * id. The normalized path is what routing, authorization and the upstream all see, as in Istio.
+ * id and trace context (written onto the upstream request by the router stage). The normalized path
+ * is what routing, authorization and the upstream all see, as in Istio.
  */
 import { normalizePath } from "../../router/path-normalization.js";
 import type { RequestFilter } from "./filter.js";
@@ -14,9 +15,7 @@ export const normalizeFilter: RequestFilter = {
     // edge every client is external, so a fresh id is set unless a mesh member propagates one.
     const incoming = rc.headers.get("x-request-id");
     rc.requestId = rc.listener === "mesh" && incoming ? incoming : crypto.randomUUID();
-    rc.headers.set("x-request-id", rc.requestId);
-    sanitize(rc.headers);
-    continueTrace(rc.headers);
+    rc.traceparent = continueTrace(rc.headers.get("traceparent"));
     return undefined;
   },
 };
@@ -38,18 +37,10 @@ function hex(from: number, to: number): string {
  * trace id and sampling flags and gets the gateway's span as parent; otherwise a new trace starts
  * (not sampled: no tracer is configured). B3 headers pass through unchanged.
  */
-function continueTrace(headers: Headers): void {
-  const m = TRACEPARENT.exec(headers.get("traceparent") ?? "");
+function continueTrace(incoming: string | null): string {
+  const m = TRACEPARENT.exec(incoming ?? "");
   crypto.getRandomValues(random);
   const trace = m && m[1] !== ZERO_TRACE ? m[1]! : hex(0, 16);
-  headers.set("traceparent", `00-${trace}-${hex(16, 24)}-${m ? m[3] : "00"}`);
+  return `00-${trace}-${hex(16, 24)}-${m ? m[3] : "00"}`;
 }
 
-/**
- * The client-certificate header a client must not be able to set (Istio's XFCC SANITIZE_SET: the
- * gateway sets it itself from the caller's binding identity). Envoy's `x-envoy-*` request controls
- * (timeout and retry overrides) are never honoured by Isthmus, so they need no scan per request.
- */
-function sanitize(headers: Headers): void {
-  headers.delete("x-forwarded-client-cert");
-}

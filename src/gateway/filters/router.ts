@@ -80,24 +80,30 @@ async function forward(rc: RequestContext, route: Route): Promise<Response> {
   if (cluster.endpoints.length === 0) return reply(rc, noHealthyUpstreamReply());
 
   const { path, authority } = rewriteRequest(route, destination, { path: rc.path, authority: rc.authority });
-  // rc.headers is already this request's own copy: edit it in place for the upstream.
-  const headers = rc.headers;
-  for (const h of HOP_BY_HOP) headers.delete(h);
-  const te = headers.get("te");
-  if (te !== null && te.toLowerCase() !== "trailers") headers.delete("te");
-  headers.set("host", authority);
-  headers.set("x-forwarded-proto", rc.scheme);
-  // The caller's workload identity, as Istio's sidecar hands it to the app (XFCC); it comes from the
-  // member's binding, and any client-sent value was removed in stage 1.
-  if (rc.caller.principal) headers.set("x-forwarded-client-cert", `URI=spiffe://${rc.caller.principal}`);
   const ops = headerOpsFor(route, destination);
-  if (ops.request.length) applyRequestHeaderOps(ops, headers, valueContext(rc));
+  const context = ops.request.length ? valueContext(rc) : undefined;
+  /** What the gateway writes on every upstream Request it builds from `rc.headers` (one copy each). */
+  const edit = (headers: Headers): void => {
+    for (const h of HOP_BY_HOP) headers.delete(h);
+    const te = headers.get("te");
+    if (te !== null && te.toLowerCase() !== "trailers") headers.delete("te");
+    headers.set("host", authority);
+    headers.set("x-forwarded-proto", rc.scheme);
+    headers.set("x-request-id", rc.requestId);
+    if (rc.traceparent) headers.set("traceparent", rc.traceparent);
+    // The caller's workload identity, as Istio's sidecar hands it to the app (XFCC): from the member's
+    // binding, never from the client (Istio's SANITIZE_SET).
+    if (rc.caller.principal) headers.set("x-forwarded-client-cert", `URI=spiffe://${rc.caller.principal}`);
+    else headers.delete("x-forwarded-client-cert");
+    if (context) applyRequestHeaderOps(ops, headers, context);
+  };
 
   const mirrors = mirrorDecisions(route.mirrors, Math.random, rc.method);
   const body = rc.request.body === null ? NO_BODY : await prepareBody(rc.request, mirrors.length > 0 || wantsReplay(rc));
-  // Shadows go out alongside the primary (with the headers as they are before any retry).
-  if (mirrors.length) sendMirrors(rc, mirrors, { path, authority, headers, body });
-  const response = await forwardToCluster(rc, route, cluster, { path, authority, headers, body });
+  const parts = { path, authority, headers: rc.headers, edit, body };
+  // Shadows go out alongside the primary.
+  if (mirrors.length) sendMirrors(rc, mirrors, parts);
+  const response = await forwardToCluster(rc, route, cluster, parts);
   if (ops.response.length) {
     const requestHeaders = rc.request.headers;
     rc.responseEditors.push((h) => applyResponseHeaderOps(ops, h, { ...valueContext(rc), requestHeaders }));
@@ -125,7 +131,9 @@ function sendMirrors(rc: RequestContext, mirrors: ReturnType<typeof mirrorDecisi
     if (!cluster || !endpoint) continue;
     try {
       const url = upstreamUrl(cluster, endpoint, parts.path, parts.authority);
-      const shadow = mirrorRequest(new Request(url, { method: rc.method, headers: parts.headers, body: body ?? null }), body, url);
+      const template = new Request(url, { method: rc.method, headers: parts.headers, body: body ?? null });
+      parts.edit(template.headers);
+      const shadow = mirrorRequest(template, body, url);
       if (!shadow) continue;
       const send = endpoint.kind === "binding"
         ? (rc.env as unknown as Record<string, Fetcher | undefined>)[endpoint.binding]?.fetch(shadow)
