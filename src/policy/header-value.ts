@@ -1,3 +1,4 @@
+import { commandEnd } from "../config/header-value-syntax.js";
 /**
  * Header op values as Envoy reads them. Istio passes `headers.*.set|add` values to Envoy verbatim and
  * Envoy treats them as substitution formats: `%%` is a literal `%`, and `%NAME%` / `%NAME(arg)%` /
@@ -100,24 +101,6 @@ export function parseHeaderValue(value: string, unsupported?: string[]): ValueTe
   return { parts };
 }
 
-/** Index of the `%` closing a command that starts at `from`, skipping parentheses and quoted strings. */
-function commandEnd(value: string, from: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let j = from; j < value.length; j++) {
-    const c = value[j];
-    if (inString) {
-      if (c === "\\") j++;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"' && depth > 0) inString = true;
-    else if (c === "(") depth++;
-    else if (c === ")") depth = Math.max(0, depth - 1);
-    else if (c === "%" && depth === 0) return j;
-  }
-  return -1;
-}
 
 function parseCommand(text: string): ValueCommand {
   const open = text.indexOf("(");

@@ -6,6 +6,7 @@
  * Check functions return why a value is invalid (a message naming the value) or undefined, so each
  * kind's rules decide the path the error is reported at.
  */
+import { commandEnd } from "../header-value-syntax.js";
 import { z } from "zod";
 import { parseDuration } from "../duration.js";
 import { joinPath } from "../loader.js";
@@ -339,22 +340,8 @@ export function headerValueError(value: string): string | undefined {
     }
     if (i + 1 >= value.length) return `header value ${JSON.stringify(value)} has an un-escaped %: write %% for a literal %`;
     // A variable: `%NAME%` or `%NAME(args)%`; args may contain quoted strings with `)`.
-    let j = i + 1;
-    let depth = 0;
-    let inString = false;
-    for (; j < value.length; j++) {
-      const c = value[j];
-      if (inString) {
-        if (c === "\\") j++;
-        else if (c === '"') inString = false;
-        continue;
-      }
-      if (c === '"' && depth > 0) inString = true;
-      else if (c === "(") depth++;
-      else if (c === ")") depth = Math.max(0, depth - 1);
-      else if (c === "%" && depth === 0) break;
-    }
-    if (j >= value.length) return `header value ${JSON.stringify(value)} has an un-terminated variable expression: write %% for a literal %`;
+    const j = commandEnd(value, i + 1);
+    if (j < 0) return `header value ${JSON.stringify(value)} has an un-terminated variable expression: write %% for a literal %`;
     i = j + 1;
   }
   return undefined;

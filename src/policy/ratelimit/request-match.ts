@@ -4,9 +4,9 @@
  * case-sensitive except `uri` with `ignoreUriCase`. Header semantics follow the router's: `{}` is a
  * presence match; in `withoutHeaders` the result is inverted and a missing header reads as "".
  */
+import { compileStringMatch as compileRouterStringMatch, RegexCache } from "../../router/route-matcher.js";
 import type { StringMatch } from "../../config/schemas/common.js";
 import type { RateLimitMatch } from "../../config/schemas/rate-limit-policy.js";
-import { compileFullMatch } from "../../config/regex.js";
 import { pathOnly, type RateLimitRequest } from "./request.js";
 
 export type RequestPredicate = (req: RateLimitRequest) => boolean;
@@ -58,15 +58,8 @@ function lowerMatch(m: StringMatch): StringMatch {
   return m;
 }
 
+/** Envoy StringMatcher semantics, shared with the router (one regex cache per compiled policy set). */
+const regexes = new RegexCache();
 function compileStringMatch(m: StringMatch): StringTest {
-  if (m.exact !== undefined) {
-    const e = m.exact;
-    return (v) => v === e;
-  }
-  if (m.prefix !== undefined) {
-    const p = m.prefix;
-    return (v) => v.startsWith(p);
-  }
-  if (m.regex !== undefined) return compileFullMatch(m.regex).test;
-  return () => true;
+  return compileRouterStringMatch(m, regexes);
 }
