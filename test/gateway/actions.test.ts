@@ -5,35 +5,14 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { applyYaml } from "../helpers/admin.js";
+import { gatewayYaml, loopbackOriginYaml } from "../helpers/fixtures.js";
 
 const { echo, scripted } = inject("origins");
 
 const config = `
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: actions, namespace: default}
-spec:
-  selector: {istio: ingressgateway}
-  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [actions.example.com]}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: echo-a, namespace: default}
-spec:
-  hosts: [echo-a.internal]
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  endpoints: [{address: 127.0.0.1, ports: {http: ${echo}}}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: recorder, namespace: default}
-spec:
-  hosts: [recorder.internal]
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  endpoints: [{address: 127.0.0.1, ports: {http: ${scripted}}}]
----
+${gatewayYaml("actions", ["actions.example.com"])}---
+${loopbackOriginYaml("echo-a", "echo-a.internal", echo)}---
+${loopbackOriginYaml("recorder", "recorder.internal", scripted)}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: actions, namespace: default}

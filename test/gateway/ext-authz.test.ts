@@ -5,6 +5,7 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { applyYaml } from "../helpers/admin.js";
+import { gatewayYaml, loopbackOriginYaml } from "../helpers/fixtures.js";
 
 const { echo } = inject("origins");
 const call = (path: string, headers: Record<string, string> = {}, host = "custom.example.com") =>
@@ -13,22 +14,8 @@ const call = (path: string, headers: Record<string, string> = {}, host = "custom
 describe("AuthorizationPolicy CUSTOM through an external authorization service", () => {
   beforeAll(async () => {
     const res = await applyYaml(`
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: custom, namespace: default}
-spec:
-  selector: {istio: ingressgateway}
-  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [custom.example.com]}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: echo-sec, namespace: default}
-spec:
-  hosts: [echo-sec.internal]
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  endpoints: [{address: 127.0.0.1, ports: {http: ${echo}}}]
----
+${gatewayYaml("custom", ["custom.example.com"])}---
+${loopbackOriginYaml("echo-sec", "echo-sec.internal", echo)}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: custom, namespace: default}

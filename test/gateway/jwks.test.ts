@@ -6,6 +6,7 @@ import { exports } from "cloudflare:workers";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { applyYaml } from "../helpers/admin.js";
+import { gatewayYaml, loopbackOriginYaml } from "../helpers/fixtures.js";
 
 const { echo, scripted } = inject("origins");
 let privateKey: CryptoKey;
@@ -23,22 +24,8 @@ describe("remote JWKS", () => {
     const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: "remote", alg: "ES256" }] });
     await fetch(`http://127.0.0.1:${scripted}/__jwks`, { method: "PUT", body: jwks });
     const res = await applyYaml(`
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: jwks, namespace: default}
-spec:
-  selector: {istio: ingressgateway}
-  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [jwks.example.com]}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: echo-jwks, namespace: default}
-spec:
-  hosts: [echo-jwks.internal]
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  endpoints: [{address: 127.0.0.1, ports: {http: ${echo}}}]
----
+${gatewayYaml("jwks", ["jwks.example.com"])}---
+${loopbackOriginYaml("echo-jwks", "echo-jwks.internal", echo)}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: jwks, namespace: default}

@@ -5,26 +5,13 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { applyYaml } from "../helpers/admin.js";
+import { gatewayYaml, loopbackOriginYaml } from "../helpers/fixtures.js";
 
 const { echo } = inject("origins");
 
 const config = `
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: rl, namespace: default}
-spec:
-  selector: {istio: ingressgateway}
-  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [rl.example.com, global.example.com]}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: echo-rl, namespace: default}
-spec:
-  hosts: [echo-rl.internal]
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  endpoints: [{address: 127.0.0.1, ports: {http: ${echo}}}]
----
+${gatewayYaml("rl", ["rl.example.com", "global.example.com"])}---
+${loopbackOriginYaml("echo-rl", "echo-rl.internal", echo)}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: rl, namespace: default}

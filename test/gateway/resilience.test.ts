@@ -6,6 +6,7 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { applyYaml } from "../helpers/admin.js";
+import { gatewayYaml, loopbackOriginYaml } from "../helpers/fixtures.js";
 
 const { scripted, scriptedB } = inject("origins");
 
@@ -21,13 +22,7 @@ spec:
 `;
 
 const config = `
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: res, namespace: default}
-spec:
-  selector: {istio: ingressgateway}
-  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [res.example.com]}]
----${se("one", `[{address: 127.0.0.1, ports: {http: ${scripted}}}]`)}
+${gatewayYaml("res", ["res.example.com"])}---${se("one", `[{address: 127.0.0.1, ports: {http: ${scripted}}}]`)}
 ---${se("two", `[{address: 127.0.0.1, ports: {http: ${scripted}}, labels: {v: a}}, {address: 127.0.0.1, ports: {http: ${scriptedB}}, labels: {v: b}}]`)}
 ---${se("half-dead", `[{address: 127.0.0.1, ports: {http: 1}}, {address: 127.0.0.1, ports: {http: ${scripted}}}]`)}
 ---${se("pool", `[{address: 127.0.0.1, ports: {http: ${scripted}}}]`)}

@@ -7,6 +7,7 @@ import { exports } from "cloudflare:workers";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { applyYaml } from "../helpers/admin.js";
+import { gatewayYaml, loopbackOriginYaml } from "../helpers/fixtures.js";
 
 const { echo } = inject("origins");
 const ISSUER = "https://issuer.example.com";
@@ -22,22 +23,8 @@ const token = (claims: Record<string, unknown> = {}, opts: { exp?: number; alg?:
     .sign(privateKey);
 
 const config = () => `
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: sec, namespace: default}
-spec:
-  selector: {istio: ingressgateway}
-  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [sec.example.com, strict.example.com]}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: echo-sec, namespace: default}
-spec:
-  hosts: [echo-sec.internal]
-  resolution: STATIC
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  endpoints: [{address: 127.0.0.1, ports: {http: ${echo}}}]
----
+${gatewayYaml("sec", ["sec.example.com", "strict.example.com"])}---
+${loopbackOriginYaml("echo-sec", "echo-sec.internal", echo)}---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: sec, namespace: default}
