@@ -22,12 +22,6 @@ import { upstreamUrl } from "../upstream.js";
 import type { TerminalFilter } from "./filter.js";
 
 
-/**
- * Request headers that describe one hop, not the request (RFC 9110 §7.6.1); never forwarded.
- * `connection`/`upgrade` stay so WebSocket upgrades pass (the Workers runtime handles them), and
- * `te: trailers` stays for gRPC.
- */
-const HOP_BY_HOP = ["keep-alive", "proxy-connection", "transfer-encoding"];
 
 export const routerFilter: TerminalFilter = {
   name: "router",
@@ -83,11 +77,11 @@ async function forward(rc: RequestContext, route: Route): Promise<Response> {
   const ops = headerOpsFor(route, destination);
   const context = ops.request.length ? valueContext(rc) : undefined;
   /** What the gateway writes on every upstream Request it builds from `rc.headers` (one copy each). */
+  const hostChanged = authority !== rc.authority;
   const edit = (headers: Headers): void => {
-    for (const h of HOP_BY_HOP) headers.delete(h);
-    const te = headers.get("te");
-    if (te !== null && te.toLowerCase() !== "trailers") headers.delete("te");
-    headers.set("host", authority);
+    // Hop-by-hop framing (connection, keep-alive, transfer-encoding) is the runtime's own on each
+    // hop; each header call costs per request, so only what the gateway changes is written.
+    if (hostChanged) headers.set("host", authority);
     headers.set("x-forwarded-proto", rc.scheme);
     headers.set("x-request-id", rc.requestId);
     if (rc.traceparent) headers.set("traceparent", rc.traceparent);
