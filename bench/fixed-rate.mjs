@@ -13,7 +13,8 @@
  * percentiles in ms — `latency` (from issue), `corrected` (from the due time), `service` (from the
  * actual send) and the generator's own `lag`.
  * A request module, if given, exports `request(k)` → `{ path?, headers? }` to vary requests (e.g. a
- * fresh JWT per request for cache-miss scenarios).
+ * fresh JWT per request for cache-miss scenarios); k counts the run's requests from 0, warm-up included,
+ * so no two requests of one run share a k.
  */
 import http from "node:http";
 import { pathToFileURL } from "node:url";
@@ -63,8 +64,8 @@ export async function runFixedRate(opts) {
   let inFlight = 0;
   let answered = 0;
 
-  const send = (k, due, record) => {
-    const v = vary ? vary(k) : undefined;
+  const send = (due, record) => {
+    const v = vary ? vary(sent) : undefined;
     const headers = v?.headers ? { ...baseHeaders, ...v.headers } : baseHeaders;
     inFlight++;
     sent++;
@@ -102,7 +103,7 @@ export async function runFixedRate(opts) {
       const pump = () => {
         const t = nowMs();
         while (k < total && start + (k * 1000) / opts.rate <= t) {
-          send(k, start + (k * 1000) / opts.rate, record);
+          send(start + (k * 1000) / opts.rate, record);
           k++;
         }
         // A 1 ms timer, not a spin: on a 2-core machine a spinning generator pushes every other

@@ -8,9 +8,10 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 
-function run(cmd, args, timeoutMs) {
+function run(cmd, args, timeoutMs, env) {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { encoding: "utf8", timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    const options = { encoding: "utf8", timeout: timeoutMs, maxBuffer: 16 << 20, ...(env ? { env: { ...process.env, ...env } } : {}) };
+    execFile(cmd, args, options, (err, stdout, stderr) => {
       if (err) reject(new Error(`${cmd} ${args.join(" ")} failed: ${err.message}\n${stderr}`));
       else resolve(stdout);
     });
@@ -20,7 +21,8 @@ function run(cmd, args, timeoutMs) {
 const pinned = (cpu, cmd, args) => (cpu === undefined ? [cmd, args] : ["taskset", ["-c", cpu, cmd, ...args]]);
 
 /**
- * @param {{ url: string, host?: string, headers?: Record<string,string>, seconds: number, connections: number, cpu?: string, script?: string }} o
+ * `script` is a wrk Lua script; `env` adds environment variables for it (e.g. BENCH_TOKENS).
+ * @param {{ url: string, host?: string, headers?: Record<string,string>, seconds: number, connections: number, cpu?: string, script?: string, env?: Record<string,string> }} o
  * @returns {Promise<{ requests: number, rps: number, non2xx: number, socketErrors: string | undefined, raw: string }>}
  */
 export async function wrk(o) {
@@ -30,7 +32,7 @@ export async function wrk(o) {
   if (o.script) args.push("-s", o.script);
   args.push(o.url);
   const [cmd, argv] = pinned(o.cpu, "wrk", args);
-  const out = await run(cmd, argv, (o.seconds + 30) * 1000);
+  const out = await run(cmd, argv, (o.seconds + 30) * 1000, o.env);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
@@ -39,7 +41,8 @@ export async function wrk(o) {
 }
 
 /**
- * @param {{ root: string, url: string, host?: string, headers?: Record<string,string>, rate: number, seconds: number, warmup: number, connections: number, cpu?: string, requestModule?: string }} o
+ * `requestModule` varies requests (see fixed-rate.mjs); `env` adds environment variables for it.
+ * @param {{ root: string, url: string, host?: string, headers?: Record<string,string>, rate: number, seconds: number, warmup: number, connections: number, cpu?: string, requestModule?: string, env?: Record<string,string> }} o
  */
 export async function fixedRate(o) {
   const args = [join(o.root, "bench/fixed-rate.mjs"), "--url", o.url, "--rate", String(o.rate), "--duration", String(o.seconds),
@@ -48,6 +51,6 @@ export async function fixedRate(o) {
   for (const [k, v] of Object.entries(o.headers ?? {})) args.push("--header", `${k}: ${v}`);
   if (o.requestModule) args.push("--request-module", o.requestModule);
   const [cmd, argv] = pinned(o.cpu, process.execPath, args);
-  const out = await run(cmd, argv, (o.seconds + o.warmup + 30) * 1000);
+  const out = await run(cmd, argv, (o.seconds + o.warmup + 30) * 1000, o.env);
   return JSON.parse(out.trim().split("\n").at(-1));
 }

@@ -11,6 +11,7 @@
  *   GET /match?routes=10000&samples=64&batchMs=15   per-route match cost (µs), p50/p90/max over routes
  *   GET /compile?routes=10000&reps=5                admission, analyze, compile, hydrate (ms)
  *   GET /ops?batchMs=15                              per-request Web API plumbing (µs per operation)
+ *   GET /jwt                                         ES256: WebCrypto verify alone, authenticate() on a cache hit and a miss (µs)
  */
 import { analyze } from "../src/config/analyzer/index.js";
 import { compileSnapshot } from "../src/config/compile/index.js";
@@ -19,7 +20,9 @@ import type { Resource } from "../src/config/resource.js";
 import type { Snapshot } from "../src/config/snapshot.js";
 import { validateDocuments } from "../src/config/validate.js";
 import { buildRouter, type RouteInput, type Router } from "../src/router/index.js";
+import { buildJwtAuthenticator, compileRequestAuthn } from "../src/policy/jwt/index.js";
 import { BENCH_HOST, meshResources, middleRoute, requestFor } from "./mesh-config.mjs";
+import { benchSigner, requestAuthentication } from "./security-config.mjs";
 
 const MESH = { gatewayLabels: { istio: "ingressgateway" }, gatewayNamespace: "istio-system" };
 
@@ -251,6 +254,72 @@ async function opsBench(url: URL, incoming: Request): Promise<unknown> {
   return { method: `per operation, batches of ≥${batchMs} ms timed across I/O, median of 3 (µs)`, ops: out };
 }
 
+/** Tokens the cache-miss measurement cycles through: more than the verified-token cache keeps (1000). */
+const MISS_TOKENS = 2500;
+
+/**
+ * What an ES256 JWT costs inside the isolate (scenarios e and f), on the bench's own
+ * RequestAuthentication: WebCrypto's `verify` alone (key imported once), and the gateway's
+ * `authenticate()` for a token it has verified before (cache hit) and for a new one (parse, checks,
+ * signature, cache insert). Async operations, so each batch awaits them one after another.
+ */
+async function jwtBench(url: URL): Promise<unknown> {
+  const samples = Number(url.searchParams.get("samples") ?? 3);
+  const signer = await benchSigner();
+  const created = new Date(0).toISOString();
+  const raw = [requestAuthentication(signer.jwks)].map((r) => ({ ...r, metadata: { ...r.metadata, creationTimestamp: created } }));
+  const { resources, errors } = validateDocuments(fromValue(raw).documents);
+  if (errors.length) throw new Error(`bench RequestAuthentication does not validate: ${JSON.stringify(errors.slice(0, 3))}`);
+  const authn = buildJwtAuthenticator(compileRequestAuthn(resources, MESH), { fetch, now: () => Date.now() });
+  const target = new URL(`http://${BENCH_HOST}/svc50/items/42?color=blue`);
+  const ask = (token: string) => authn.authenticate({ headers: { get: (n: string) => (n === "authorization" ? `Bearer ${token}` : null) }, url: target, method: "GET" });
+
+  const reused = await signer.sign("micro-reused");
+  const fresh: string[] = [];
+  for (let i = 0; i < MISS_TOKENS; i++) fresh.push(await signer.sign(`micro-${i}`));
+  let next = 0;
+  const first = await ask(reused);
+  const hit = await ask(reused);
+  const miss = await ask(fresh[next++]!);
+  if (first.kind !== "ok" || hit.kind !== "ok" || !hit.cached || miss.kind !== "ok" || miss.cached) {
+    throw new Error(`unexpected outcomes: ${first.kind}, ${hit.kind}/${hit.kind === "ok" && hit.cached}, ${miss.kind}/${miss.kind === "ok" && miss.cached}`);
+  }
+  // The raw signature check, as key-set.ts makes it: the token's own bytes, a key imported once.
+  const [h, p, sig] = reused.split(".");
+  const jwk = (JSON.parse(signer.jwks) as { keys: JsonWebKey[] }).keys[0]!;
+  const key = await crypto.subtle.importKey("jwk", jwk, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+  const signature = Uint8Array.from(atob(sig!.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  const input = new TextEncoder().encode(`${h}.${p}`);
+  const verify = async () => {
+    if (!(await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature, input))) throw new Error("signature did not verify");
+  };
+
+  const empties: number[] = [];
+  for (let k = 0; k < 5; k++) empties.push(await timed(() => {}));
+  const emptyMs = median(empties);
+  const perOp = async (n: number, op: () => Promise<unknown>) => {
+    const out: number[] = [];
+    for (let k = 0; k < samples; k++) {
+      await tick();
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await op();
+      await tick();
+      out.push(((performance.now() - t0 - emptyMs) / n) * 1000);
+    }
+    return median(out);
+  };
+  // Batches of ≥ ~20 ms; the miss batches together use fewer tokens than MISS_TOKENS, so none repeats.
+  const verifyUs = await perOp(300, verify);
+  const hitUs = await perOp(4000, () => ask(reused));
+  const missUs = await perOp(Math.floor((MISS_TOKENS - 1) / samples), () => ask(fresh[next++]!));
+  return {
+    method: `ES256 (P-256); batches awaited one operation after another, timed across I/O (ms clock), minus an empty batch, median of ${samples} (µs)`,
+    verifyUs,
+    hitUs,
+    missUs,
+  };
+}
+
 function repeat(op: () => unknown, n: number): void {
   let keep: unknown;
   for (let i = 0; i < n; i++) keep = op();
@@ -264,6 +333,7 @@ export default {
       if (url.pathname === "/match") return Response.json(await matchBench(url));
       if (url.pathname === "/compile") return Response.json(await compileBench(url));
       if (url.pathname === "/ops") return Response.json(await opsBench(url, request));
+      if (url.pathname === "/jwt") return Response.json(await jwtBench(url));
       return new Response("GET /match or /compile\n", { status: 404 });
     } catch (e) {
       return Response.json({ error: String((e as Error)?.stack ?? e) }, { status: 500 });

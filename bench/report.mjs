@@ -91,6 +91,20 @@ const RUN_DELAY_WARN_US = 150;
 
 const ratio = (m) => (Number.isFinite(m?.ratio) ? `${fmt(m.ratio, 2)}×` : "–");
 
+/** Scenarios whose phases are shorter than the run's (`maxSeconds`), said once under the first table. */
+function phaseNote(results) {
+  const o = results.options;
+  const groups = new Map();
+  for (const s of results.scenarios) {
+    const p = s.phases;
+    if (!p || (p.warmSeconds === o.warmSeconds && p.satSeconds === o.satSeconds && p.fixSeconds === o.fixSeconds)) continue;
+    const text = `closed loop ${p.satSeconds} s after ${p.warmSeconds} s warm-up, fixed rate ${p.fixSeconds} s`;
+    groups.set(text, [...(groups.get(text) ?? []), s.id]);
+  }
+  if (!groups.size) return "";
+  return "Shorter phases: " + [...groups].map(([text, ids]) => `${ids.join(", ")}: ${text}`).join("; ") + ".";
+}
+
 export function renderReport(results) {
   const o = results.options;
   const sum = results.summary;
@@ -112,6 +126,8 @@ export function renderReport(results) {
     lines.push(`| ${s.id} | ${s.title} | ${fmt(p["sat.rps"].median, 0)}${range(p["sat.rps"], 0)} | ${ratio(p["sat.rps"])} | ` +
       `${fmt(p["sat.cpuUsPerReq"].median, 1)}${range(p["sat.cpuUsPerReq"], 1)} | ${ratio(p["sat.cpuUsPerReq"])} | ${fmt(p.rssMiB.median, 0)} |`);
   }
+  const shorter = phaseNote(results);
+  if (shorter) lines.push("", shorter);
   lines.push("");
   lines.push(`### Latency at a fixed ${o.rate} req/s (open loop, ${o.fixConnections} keep-alive connections, ${o.fixSeconds} s; ms, from when each request was issued, waits for a connection included)`);
   lines.push("");
@@ -150,6 +166,17 @@ export function renderReport(results) {
     lines.push(`| isolate install of a new version (JSON.parse + buildRouter) | ${fmt(mc.installMs, 0)} ms |`);
     lines.push(`| admission (validate) / analyze, per apply of the whole set | ${fmt(mc.admissionMs, 0)} / ${fmt(mc.analyzeMs, 0)} ms |`);
     lines.push(`| snapshot size (JSON) | ${fmt(mc.snapshotBytes / 1024 / 1024, 2)} MiB |`);
+    const jwt = results.micro.jwt;
+    if (jwt) {
+      lines.push("");
+      lines.push("ES256 JWT inside the isolate (JavaScript-visible cost; the bench's RequestAuthentication):");
+      lines.push("");
+      lines.push("| operation | µs |");
+      lines.push("|---|--:|");
+      lines.push(`| crypto.subtle.verify (ECDSA P-256, key imported once) | ${fmt(jwt.verifyUs, 1)} |`);
+      lines.push(`| authenticate(), token verified before (cache hit) | ${fmt(jwt.hitUs, 2)} |`);
+      lines.push(`| authenticate(), new token (parse, checks, signature, cache insert) | ${fmt(jwt.missUs, 1)} |`);
+    }
     const ops = results.micro.ops?.ops;
     if (ops) {
       lines.push("");

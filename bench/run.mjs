@@ -6,7 +6,7 @@
  * the bare pass-through floor; plus microbenchmarks inside workerd. Targets print PASS/FAIL; a miss
  * never fails the process (only a broken setup does).
  *
- *   npm run bench                    full run (3 repetitions; about 5 minutes on 2 cores)
+ *   npm run bench                    full run (3 repetitions; about 6 minutes on 2 cores)
  *   npm run bench -- --quick         smoke run (1 repetition, short phases; about 1 minute)
  *   npm run bench -- --only b,c      some scenarios (the floor is always added)
  *   npm run bench -- --reps 5 --seconds 10 --rate 1000 --connections 16
@@ -73,6 +73,40 @@ if (flag("--help") || flag("-h")) {
 }
 
 const log = (...a) => console.error("[bench]", ...a);
+
+/**
+ * A scenario's phase lengths: the run's, shortened to the scenario's `maxSeconds` — unless the command
+ * line set that length, which then applies to every scenario.
+ */
+function phasesOf(scenario) {
+  const cap = (value, max, given) => (max === undefined || given ? value : Math.min(value, max));
+  const m = scenario.maxSeconds ?? {};
+  return {
+    warmSeconds: cap(opts.warmSeconds, m.warmup, flag("--warmup")),
+    satSeconds: cap(opts.satSeconds, m.sat, flag("--seconds")),
+    fixSeconds: cap(opts.fixSeconds, m.fixed, flag("--seconds") || flag("--fixed-seconds")),
+  };
+}
+
+/**
+ * What a load of `scenario` needs to vary its requests (bench/requests/): the wrk script or request
+ * module (absolute paths) and their environment — the scenario's `setup` env plus BENCH_REQUEST_OFFSET,
+ * the index of the load's first request. `advance(n)` moves that index past the n requests a load may
+ * have sent, so the next load of the scenario continues the sequence instead of restarting it.
+ */
+function varied(scenario) {
+  scenario.requestCursor ??= 0;
+  const env = scenario.loadEnv ? { ...scenario.loadEnv, BENCH_REQUEST_OFFSET: String(scenario.requestCursor) } : undefined;
+  return {
+    script: scenario.wrkScript && join(root, scenario.wrkScript),
+    requestModule: scenario.requestModule && join(root, scenario.requestModule),
+    env,
+    advance: (n) => (scenario.requestCursor += Number.isFinite(n) ? Math.ceil(n) : 1_000_000),
+  };
+}
+
+/** Requests a wrk run may have asked its script for: those answered, plus one in flight per connection, plus reconnects. */
+const wrkIssued = (w, connections) => w.requests + 2 * connections + 64;
 
 // ---- environment checks ----
 
@@ -205,7 +239,7 @@ async function prepare(scenario, proc, token) {
   let version;
   try {
     const { base, virtualServices } = meshResources(scenario.routes);
-    const extra = scenario.resources?.(scenario.routes) ?? [];
+    const extra = (await scenario.resources?.(scenario.routes)) ?? [];
     const t0 = performance.now();
     for (const body of applyBatches([...base, ...virtualServices, ...extra])) {
       ({ version } = await admin(proc.entryPort, token, "POST", "/apply", body));
@@ -233,8 +267,11 @@ async function prepare(scenario, proc, token) {
   rmSync(trace, { force: true });
   const traced = await proc.start({ asyncTrace: trace });
   try {
+    const v = varied(scenario);
     await fixedRate({ root, url: `http://127.0.0.1:${proc.entryPort}${scenario.request.path}`, host: BENCH_HOST, headers: scenario.request.headers,
-      rate: opts.rate, seconds: opts.traceSeconds, warmup: 0, connections: opts.fixConnections, cpu: preflightInfo.taskset ? opts.loadCpu : undefined });
+      rate: opts.rate, seconds: opts.traceSeconds, warmup: 0, connections: opts.fixConnections, cpu: preflightInfo.taskset ? opts.loadCpu : undefined,
+      requestModule: v.requestModule, env: v.env });
+    v.advance(opts.rate * opts.traceSeconds);
   } finally {
     await traced.stop({ graceful: true });
   }
@@ -250,16 +287,23 @@ async function measure(scenario, proc) {
   const url = `http://127.0.0.1:${proc.entryPort}${scenario.request.path}`;
   const loadCpu = preflightInfo.taskset ? opts.loadCpu : undefined;
   const common = { url, host: BENCH_HOST, headers: scenario.request.headers, cpu: loadCpu };
+  const { warmSeconds, satSeconds, fixSeconds } = phasesOf(scenario);
+  const closedLoop = async (seconds) => {
+    const v = varied(scenario);
+    const w = await wrk({ ...common, seconds, connections: opts.satConnections, script: v.script, env: v.env });
+    v.advance(wrkIssued(w, opts.satConnections));
+    return w;
+  };
   try {
     const probe = await httpGet(proc.entryPort, scenario.request.path, scenario.request.headers);
     if (probe.status !== 200) throw new Error(`scenario ${scenario.id}: ${scenario.request.path} answered ${probe.status} ${probe.body.slice(0, 200)}`);
-    await wrk({ ...common, seconds: opts.warmSeconds, connections: opts.satConnections, script: scenario.wrkScript });
+    await closedLoop(warmSeconds);
 
     const load0 = loadAverage();
     let m0 = machineCounters();
     let q0 = processSchedstat(server.pid);
     let c0 = processCpuSeconds(server.pid);
-    const w = await wrk({ ...common, seconds: opts.satSeconds, connections: opts.satConnections, script: scenario.wrkScript });
+    const w = await closedLoop(satSeconds);
     let c1 = processCpuSeconds(server.pid);
     let delay = runDelay(q0, processSchedstat(server.pid));
     let share = machineShare(m0, machineCounters());
@@ -269,7 +313,7 @@ async function measure(scenario, proc) {
       requests: w.requests,
       cpuSeconds: c1 - c0,
       cpuUsPerReq: ((c1 - c0) * 1e6) / w.requests,
-      serverCoreBusyPct: (100 * (c1 - c0)) / opts.satSeconds,
+      serverCoreBusyPct: (100 * (c1 - c0)) / satSeconds,
       non2xx: w.non2xx,
       socketErrors: w.socketErrors,
       stealPct: share.stealPct,
@@ -281,7 +325,9 @@ async function measure(scenario, proc) {
     m0 = machineCounters();
     q0 = processSchedstat(server.pid);
     c0 = processCpuSeconds(server.pid);
-    const f = await fixedRate({ ...common, root, rate: opts.rate, seconds: opts.fixSeconds, warmup: 1, connections: opts.fixConnections, requestModule: scenario.requestModule });
+    const v = varied(scenario);
+    const f = await fixedRate({ ...common, root, rate: opts.rate, seconds: fixSeconds, warmup: 1, connections: opts.fixConnections, requestModule: v.requestModule, env: v.env });
+    v.advance(Math.round(opts.rate * 1) + Math.round(opts.rate * fixSeconds));
     c1 = processCpuSeconds(server.pid);
     delay = runDelay(q0, processSchedstat(server.pid));
     share = machineShare(m0, machineCounters());
@@ -323,7 +369,8 @@ async function micro(built, wrangler) {
     const compile = await get(`/compile?routes=${MICRO_ROUTES}&reps=${opts.compileReps}`);
     const match = await get(`/match?routes=${MICRO_ROUTES}&samples=${opts.microSamples}&batchMs=${opts.quick ? 10 : 20}`);
     const ops = await get(`/ops?batchMs=${opts.quick ? 10 : 15}`);
-    return { compile, match, ops };
+    const jwt = await get(`/jwt?samples=3`);
+    return { compile, match, ops, jwt };
   } finally {
     await server.stop();
   }
@@ -371,6 +418,12 @@ async function main() {
   const token = `bench-${randomBytes(12).toString("hex")}`;
   const procs = new Map();
   for (const s of scenarios) procs.set(s.id, await scenarioProcess(s, built, wrangler, token));
+  for (const s of scenarios) {
+    if (!s.setup) continue;
+    const t = performance.now();
+    s.loadEnv = (await s.setup(join(workDir, s.id)))?.env;
+    log(`scenario ${s.id}: set up in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
   for (const s of scenarios) if (s.workers.includes("gateway")) await prepare(s, procs.get(s.id), token);
 
   const runs = Object.fromEntries(scenarios.map((s) => [s.id, []]));
@@ -396,7 +449,8 @@ async function main() {
     options: opts,
     gatewayBundle: { bytes: built.gateway.bytes, exports: built.gateway.exports, prebuilt: gatewayBundle ?? null },
     scenarios: scenarios.map((s) => ({
-      id: s.id, title: s.title, floor: Boolean(s.floor), routes: s.routes, request: s.request,
+      id: s.id, title: s.title, floor: Boolean(s.floor), routes: s.routes, request: s.request, phases: phasesOf(s),
+      varied: s.wrkScript || s.requestModule ? { wrkScript: s.wrkScript, requestModule: s.requestModule } : undefined,
       prepared: s.prepared, doCalls: s.doCalls, runs: runs[s.id],
     })),
     micro: microResults,

@@ -8,19 +8,52 @@
  *   entry            the Worker the load is sent to
  *   floor            true for the one scenario every figure is divided by
  *   routes           gateway scenarios: number of VirtualService routes (bench/mesh-config.mjs)
- *   resources(n)     gateway scenarios, optional: extra Istio resources to apply after the routes
+ *   resources(n)     gateway scenarios, optional: extra Istio resources to apply after the routes (may be async)
  *   request          { path, headers } the load sends; every scenario sends Host: bench.example.com
- *                    and the same path, so requests are byte-for-byte alike
+ *                    and the same path, so requests are alike (the security rows add their own headers)
  *   expectRoute      gateway scenarios: the route name explain must report for `request`
- *   wrkScript, requestModule   optional: vary requests per call (wrk Lua script / module exporting request(k))
+ *   wrkScript, requestModule   optional: vary requests per call (wrk Lua script / module exporting request(k)),
+ *                    paths from the repository root; bench/run.mjs gives both BENCH_REQUEST_OFFSET, the index of
+ *                    the first request (counting every earlier load of the scenario), so a sequence never restarts
+ *   setup(dir)       optional, async: runs once before the config is applied (e.g. signs tokens into `dir`);
+ *                    may return { env } — environment variables for wrkScript and requestModule
+ *   maxSeconds       optional { warmup, sat, fixed }: shorter phases for this scenario (unless the command line sets them)
  *   targets          [{ label, metric, max: { ratio } | { deltaUs } | { value } }], checked per scenario
  *
  * Metrics a target can name: "sat.cpuUsPerReq", "sat.rps", "fix.p50", "fix.p99", "fix.cpuUsPerReq",
  * "do.steadyAwaitedPerRequest", "do.maxAwaitedPerRequest".
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { middleRoute, requestFor } from "./mesh-config.mjs";
+import { BENCH_CLIENT_IP, benchSigner, fullChainResources, rateLimitPolicy } from "./security-config.mjs";
 
 const gatewayRequest = (routes) => requestFor(middleRoute(routes));
+
+/** One ES256 key per run (its public JWK goes inline in the RequestAuthentication) and the token (e) reuses. */
+const signer = await benchSigner();
+const REUSED_TOKEN = await signer.sign("reused");
+/** Distinct tokens (f) cycles through: well over the 1000 the gateway's verified-token cache keeps, so each is a miss. */
+const FRESH_TOKENS = 5000;
+/** Signs `count` distinct tokens into `path`, one per line (read by bench/requests/fresh-token.*); returns `path`. */
+async function writeTokens(signer, path, count) {
+  const tokens = [];
+  for (let i = 0; i < count; i++) tokens.push(await signer.sign(`fresh-${i}`));
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, tokens.join("\n") + "\n");
+  return path;
+}
+const securedRequest = (token) => {
+  const r = gatewayRequest(100);
+  return { path: r.path, headers: { ...r.headers, authorization: `Bearer ${token}`, "cf-connecting-ip": BENCH_CLIENT_IP } };
+};
+/**
+ * Phase lengths of (e), (f), (g), in seconds: shorter than the defaults (2 s warm-up, 8 s closed loop,
+ * 8 s fixed rate) so a full run of all seven scenarios stays near 6 minutes. CPU per request is a rate,
+ * so a shorter phase mostly widens its spread (a ~200 ms major GC pause falls in some 4 s runs and not
+ * in others). Set on the command line (--warmup, --seconds, --fixed-seconds), a length applies to all.
+ */
+const SECURITY_PHASES = { warmup: 1, sat: 4, fixed: 3 };
 
 /** Zero awaited DO calls per request in steady state (DESIGN §5): config and circuit state come from isolate memory. */
 const NO_AWAITED_DO_CALL = { label: "awaited DO calls/request (steady) = 0", metric: "do.maxAwaitedPerRequest", max: { value: 0 } };
@@ -70,28 +103,57 @@ export const SCENARIOS = [
     ],
   },
 
-  // ── Issue 4 (security) adds its scenarios here, once those stages exist in the pipeline. ──────────
-  // Sketch of the rows it asks for (see `issues show 4`, "Benchmark"):
-  //
-  // {
-  //   id: "e",
-  //   title: "full chain: 100 routes + ES256 JWT (cache hit) + 10 AuthorizationPolicies + local rate limit",
-  //   workers: ["origin", "gateway"], entry: "gateway", routes: 100,
-  //   resources: () => [/* RequestAuthentication with inline jwks, 10 AuthorizationPolicies, a local RateLimitPolicy
-  //                       whose limit the load never reaches */],
-  //   request: { ...gatewayRequest(100), headers: { authorization: `Bearer ${ONE_VALID_ES256_TOKEN}` } },
-  //   expectRoute: `r${middleRoute(100)}`,
-  //   targets: [{ label: "CPU/request ≤ 1.2 × floor", metric: "sat.cpuUsPerReq", max: { ratio: 1.2 } }, NO_AWAITED_DO_CALL],
-  // },
-  // {
-  //   id: "f", title: "ES256 JWT on every request (cache miss)", ...as "e" with a fresh token per request:
-  //   wrkScript: "bench/workers/fresh-token.lua", requestModule: "bench/workers/fresh-token.mjs",
-  //   targets: [{ label: "CPU/request ≤ floor + 100 µs", metric: "sat.cpuUsPerReq", max: { deltaUs: 100 } }],
-  // },
-  // {
-  //   id: "g", title: "global rate limit (RateLimiter DO)", ...,
-  //   targets: [{ label: "awaited DO calls/request ≤ 1", metric: "do.maxAwaitedPerRequest", max: { value: 1 } }],
-  // },
+  // ── Issue 4 (security): the stages a production gateway adds, on the 100-route table of (c). ──────
+  // Requests carry `authorization` and `cf-connecting-ip` (the client IP the policies and rate-limit
+  // keys read); the floor's requests do not (two headers more to parse; the token is not forwarded).
+  {
+    id: "e",
+    title: "full chain: 100 routes + ES256 JWT (cache hit) + 10 AuthorizationPolicies + local rate limit",
+    workers: ["origin", "gateway"],
+    entry: "gateway",
+    routes: 100,
+    resources: () => fullChainResources(signer.jwks),
+    // One valid token, reused: after the first request the gateway's verified-token cache answers.
+    request: securedRequest(REUSED_TOKEN),
+    expectRoute: `r${middleRoute(100)}`,
+    maxSeconds: SECURITY_PHASES,
+    targets: [
+      { label: "CPU/request ≤ 1.2 × floor", metric: "sat.cpuUsPerReq", max: { ratio: 1.2 } },
+      NO_AWAITED_DO_CALL,
+    ],
+  },
+  {
+    id: "f",
+    title: "as (e), a different ES256 JWT on every request (cache miss)",
+    workers: ["origin", "gateway"],
+    entry: "gateway",
+    routes: 100,
+    resources: () => fullChainResources(signer.jwks),
+    // The probe and explain use the reused token; the load sends a fresh one per request.
+    request: securedRequest(REUSED_TOKEN),
+    // FRESH_TOKENS distinct tokens, signed before the run, sent in turn (bench/requests/fresh-token.*).
+    setup: async (dir) => ({ env: { BENCH_TOKENS: await writeTokens(signer, join(dir, "tokens.txt"), FRESH_TOKENS) } }),
+    wrkScript: "bench/requests/fresh-token.lua",
+    requestModule: "bench/requests/fresh-token.mjs",
+    expectRoute: `r${middleRoute(100)}`,
+    maxSeconds: SECURITY_PHASES,
+    targets: [
+      { label: "CPU/request ≤ floor + 100 µs", metric: "sat.cpuUsPerReq", max: { deltaUs: 100 } },
+      NO_AWAITED_DO_CALL,
+    ],
+  },
+  {
+    id: "g",
+    title: "100 routes + global rate limit (RateLimiter Durable Object)",
+    workers: ["origin", "gateway"],
+    entry: "gateway",
+    routes: 100,
+    resources: () => [rateLimitPolicy("global")],
+    request: { ...gatewayRequest(100), headers: { ...gatewayRequest(100).headers, "cf-connecting-ip": BENCH_CLIENT_IP } },
+    expectRoute: `r${middleRoute(100)}`,
+    maxSeconds: SECURITY_PHASES,
+    targets: [{ label: "awaited DO calls/request ≤ 1 (steady)", metric: "do.maxAwaitedPerRequest", max: { value: 1 } }],
+  },
 ];
 
 /** Targets measured by the microbenchmarks inside workerd (bench/micro-worker.ts). */

@@ -43,6 +43,8 @@ export interface RequestContext {
   requestId: string;
   /** W3C `traceparent` for the upstream (stage 1). */
   traceparent?: string;
+  /** Request headers to drop from the upstream request (e.g. a verified token), applied when it is built. */
+  upstreamRemove?: readonly string[];
   /** Validated JWT claims (RequestAuthentication), for claim routes and policies. */
   claims?: Record<string, unknown>;
   /** The verified token (stage 4). */

@@ -6,7 +6,7 @@
  * The request path stays a string: it is never re-parsed as a URL (which would read `//host/x` as a
  * host and re-encode bytes), so every later stage sees exactly the normalized path of stage 1.
  */
-import { applyJwtOutcome } from "../../policy/jwt/index.js";
+import { applyJwtOutcome, removeQueryParams } from "../../policy/jwt/index.js";
 import { mutableHeaders, type RequestContext } from "../request-context.js";
 import type { RequestFilter } from "./filter.js";
 
@@ -15,10 +15,25 @@ export const jwtAuthnFilter: RequestFilter = {
   async onRequest(rc) {
     const authn = rc.live.policies.jwt;
     if (!authn.enabled) return undefined;
-    const outcome = await authn.authenticate({ headers: rc.headers, url: jwtUrl(rc), method: rc.method, waitUntil: rc.waitUntil });
+    let url: URL | undefined;
+    const hasQuery = rc.path.includes("?");
+    const outcome = await authn.authenticate({
+      headers: rc.headers,
+      get url() { return (url ??= jwtUrl(rc)); }, // built only for a query token or a denial's realm
+      query: hasQuery ? undefined : null,
+      method: rc.method,
+      waitUntil: rc.waitUntil,
+    });
     if (outcome.kind === "deny") return outcome.reply;
-    const edits = outcome.removeHeaders.length > 0 || (outcome.kind === "ok" && (outcome.removeParams.length > 0 || Object.keys(outcome.setHeaders).length > 0));
-    const path = edits ? applyJwtOutcome(outcome, mutableHeaders(rc), rc.path) : rc.path;
+    let path = rc.path;
+    if (outcome.kind === "ok" && Object.keys(outcome.setHeaders).length > 0) {
+      // Claim outputs are request headers later stages may match on: edit the stages' headers.
+      path = applyJwtOutcome(outcome, mutableHeaders(rc), rc.path);
+    } else {
+      // Only removals (the token, forgeable output headers): done on the upstream request itself.
+      if (outcome.removeHeaders.length > 0) rc.upstreamRemove = outcome.removeHeaders;
+      if (outcome.kind === "ok" && outcome.removeParams.length > 0) path = removeQueryParams(rc.path, outcome.removeParams);
+    }
     if (path !== rc.path) {
       rc.path = path;
       rc.authzView = undefined; // rebuilt from the new path by the authorization stage

@@ -4,17 +4,19 @@
  * the X-RateLimit-* headers go on every response the policy covers.
  */
 import { clientAddresses } from "../../policy/client-ip.js";
-import type { RequestFilter } from "./filter.js";
+import type { RateLimitOutcome } from "../../policy/ratelimit/index.js";
+import type { RequestContext } from "../request-context.js";
+import type { FilterResult, RequestFilter } from "./filter.js";
 import { ensureRoute } from "./route-match.js";
 
 export const rateLimitFilter: RequestFilter = {
   name: "rate_limit",
-  async onRequest(rc) {
+  onRequest(rc) {
     const limiter = rc.live.policies.rateLimiter;
     if (limiter.empty) return undefined;
     const route = ensureRoute(rc);
     const source = route?.route.source;
-    const outcome = await limiter.check({
+    const pending = limiter.check({
       host: rc.authority,
       path: rc.path,
       method: rc.method,
@@ -26,12 +28,15 @@ export const rateLimitFilter: RequestFilter = {
       routeName: route?.routeName,
       virtualService: source?.namespace && source.name ? `${source.namespace}/${source.name}` : undefined,
     });
-    if (outcome.limited) return outcome.reply;
-    const headers = outcome.headers;
-    if (headers && Object.keys(headers).length) {
-      rc.responseEditors.push((h) => { for (const [k, v] of Object.entries(headers)) h.set(k, v); });
-    }
-    return undefined;
+    return pending instanceof Promise ? pending.then((o) => settle(rc, o)) : settle(rc, pending);
   },
 };
 
+function settle(rc: RequestContext, outcome: RateLimitOutcome): FilterResult {
+  if (outcome.limited) return outcome.reply;
+  const headers = outcome.headers;
+  if (headers && Object.keys(headers).length) {
+    rc.responseEditors.push((h) => { for (const [k, v] of Object.entries(headers)) h.set(k, v); });
+  }
+  return undefined;
+}

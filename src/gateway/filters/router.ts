@@ -82,6 +82,7 @@ async function forward(rc: RequestContext, route: Route): Promise<Response> {
     // Hop-by-hop framing (connection, keep-alive, transfer-encoding) is the runtime's own on each
     // hop; each header call costs per request, so only what the gateway changes is written.
     if (hostChanged) headers.set("host", authority);
+    if (rc.upstreamRemove) for (const h of rc.upstreamRemove) headers.delete(h);
     headers.set("x-forwarded-proto", rc.scheme);
     headers.set("x-request-id", rc.requestId);
     if (rc.traceparent) headers.set("traceparent", rc.traceparent);

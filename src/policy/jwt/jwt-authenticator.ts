@@ -33,7 +33,10 @@ const MAX_REALM_PATH = 256;
 
 export interface JwtRequest {
   headers: { get(name: string): string | null };
+  /** Read for query tokens (unless `query` is given) and for the realm of a denial. */
   url: URL;
+  /** The query parameters when already known; `null` when the request has none. */
+  query?: URLSearchParams | null;
   method: string;
   /** This request's `ctx.waitUntil`, to keep a background JWKS refresh alive after the response. */
   waitUntil?(p: Promise<unknown>): void;

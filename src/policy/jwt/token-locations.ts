@@ -41,6 +41,8 @@ export type Extraction = { ok: true; tokens: FoundToken[] } | { ok: false; heade
 export interface TokenSource {
   headers: { get(name: string): string | null };
   url: URL;
+  /** The query parameters when already known; `null` when the request has none. Default: `url.searchParams`. */
+  query?: URLSearchParams | null;
 }
 
 /** Distinct locations in Envoy's order: headers by name+prefix, then parameters, then cookies, each sorted. */
@@ -89,7 +91,9 @@ export function extractTokens(index: LocationIndex, req: TokenSource): Extractio
         break;
       }
       case "param": {
-        const v = req.url.searchParams.get(location.name);
+        // `query: null` says the request has no query string (no URL needs parsing for that).
+        const params = req.query === undefined ? req.url.searchParams : req.query;
+        const v = params === null ? null : params.get(location.name);
         if (v !== null) token = v;
         break;
       }

@@ -80,7 +80,8 @@ export interface RateLimiter {
   readonly empty: boolean;
   /** Some policy is global (a request may await the RateLimiter). */
   readonly hasGlobal: boolean;
-  check(req: RateLimitRequest, now?: number): Promise<RateLimitOutcome>;
+  /** Synchronous when no global rule applies (local limits do no I/O and need no await). */
+  check(req: RateLimitRequest, now?: number): RateLimitOutcome | Promise<RateLimitOutcome>;
 }
 
 export const RATE_LIMITED_BODY = "local_rate_limited";
@@ -121,7 +122,7 @@ export function buildRateLimiter(table: RateLimitTable | undefined, deps: RateLi
   }
   const hasGlobal = policies.some((p) => p.entry.mode === "global");
 
-  async function check(req: RateLimitRequest, now = Date.now()): Promise<RateLimitOutcome> {
+  function check(req: RateLimitRequest, now = Date.now()): RateLimitOutcome | Promise<RateLimitOutcome> {
     if (policies.length === 0) return nothingApplied();
     const host = stripPort(req.host);
     let local: Applied[] | undefined;
@@ -141,10 +142,15 @@ export function buildRateLimiter(table: RateLimitTable | undefined, deps: RateLi
 
     const decisions: RuleDecision[] = [];
     const limitedLocally = local ? takeLocal(local, counters, now, decisions) : false;
+    if (!global || limitedLocally) return decide(decisions, [], undefined, 0);
+    return checkGlobal(global, decisions);
+  }
+
+  async function checkGlobal(global: Applied[], decisions: RuleDecision[]): Promise<RateLimitOutcome> {
     const failedOpen: string[] = [];
     let failDeny: string | undefined;
     let globalCalls = 0;
-    if (global && !limitedLocally) {
+    {
       const shards = groupByShard(global);
       globalCalls = deps.global ? shards.length : 0;
       const results = await Promise.all(shards.map((s) => callShard(deps.global, s)));

@@ -18,7 +18,7 @@ ${spec.replace(/^\n/, "").replace(/^/gm, "  ")}
 `;
 const PER_IP = policy("rules: [{name: per-ip, key: [{remoteAddress: {}}], tokenBucket: {maxTokens: 3, fillInterval: 1s}}]");
 
-async function times(n: number, fn: () => Promise<RateLimitOutcome>): Promise<RateLimitOutcome[]> {
+async function times(n: number, fn: () => RateLimitOutcome | Promise<RateLimitOutcome>): Promise<RateLimitOutcome[]> {
   const out: RateLimitOutcome[] = [];
   for (let i = 0; i < n; i++) out.push(await fn());
   return out;
