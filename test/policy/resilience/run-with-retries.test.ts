@@ -82,8 +82,15 @@ describe("runWithRetries", () => {
     expect(result.outcomes).toHaveLength(row.attempts);
   });
 
-  it("passes 1-based attempt numbers and a fresh signal per attempt", async () => {
+  it("passes 1-based attempt numbers; untimed attempts share one never-aborted signal (no controller per request)", async () => {
     const { up } = await run({ attempts: 2, retryOn: "5xx" }, [500]);
+    expect(up.seen.map((c) => c.attempt)).toEqual([1, 2, 3]);
+    expect(new Set(up.seen.map((c) => c.signal)).size).toBe(1);
+    expect(up.seen.every((c) => !c.signal.aborted)).toBe(true);
+  });
+
+  it("gives each timed attempt a fresh signal", async () => {
+    const { up } = await run({ attempts: 2, retryOn: "5xx", perTryTimeout: "1s" }, [500]);
     expect(up.seen.map((c) => c.attempt)).toEqual([1, 2, 3]);
     expect(new Set(up.seen.map((c) => c.signal)).size).toBe(3);
   });
