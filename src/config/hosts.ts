@@ -16,6 +16,20 @@ export function resolveHost(host: string, namespace: string): string {
   return `${h}.${namespace}.${CLUSTER_DOMAIN}`;
 }
 
+/**
+ * The FQDN a mesh caller in `namespace` means by a short or partial name, as Kubernetes DNS search
+ * paths expand it: `reviews` → `reviews.<ns>.svc.cluster.local`, `reviews.default` and
+ * `reviews.default.svc` → `reviews.default.svc.cluster.local`; undefined when the name is already whole.
+ */
+export function expandMeshHost(host: string, namespace: string): string | undefined {
+  let dots = 0;
+  for (let i = 0; i < host.length; i++) if (host.charCodeAt(i) === 46) dots++;
+  if (dots === 0) return resolveHost(host, namespace);
+  if (host.endsWith(".svc")) return `${host}.${CLUSTER_DOMAIN.slice("svc.".length)}`;
+  if (dots === 1) return `${host}.${CLUSTER_DOMAIN}`;
+  return undefined;
+}
+
 /** The names a host can be reached by: `reviews.default.svc.cluster.local` ↔ `reviews`, `reviews.default`, ... */
 export function hostAliases(fqdn: string, callerNamespace?: string): string[] {
   const suffix = `.${CLUSTER_DOMAIN}`;

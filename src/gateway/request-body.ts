@@ -21,7 +21,21 @@ export async function prepareBody(request: Request, replay: boolean): Promise<Re
   if (!replay) return { kind: "stream", stream: request.body };
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > MAX_REPLAY_BYTES) return { kind: "stream", stream: request.body };
-  const reader = request.body.getReader();
+  const read = await readAtMost(request.body, MAX_REPLAY_BYTES);
+  // Too big after all: hand on what was read followed by the rest, once.
+  if (read.kind === "over") return { kind: "stream", stream: prepend(read.chunks, read.reader) };
+  return read.bytes.byteLength === 0 ? { kind: "none" } : { kind: "buffered", bytes: read.bytes };
+}
+
+/**
+ * Reads a stream until it ends or holds more than `limit` bytes. On overflow the reader is left
+ * open with what was read so far, so the caller can refuse (cancel) or pass the whole stream on.
+ */
+export async function readAtMost(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<{ kind: "all"; bytes: Uint8Array } | { kind: "over"; chunks: Uint8Array[]; reader: ReadableStreamDefaultReader<Uint8Array> }> {
+  const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -29,16 +43,12 @@ export async function prepareBody(request: Request, replay: boolean): Promise<Re
     if (done) break;
     chunks.push(value);
     size += value.byteLength;
-    if (size > MAX_REPLAY_BYTES) {
-      // Too big after all: hand on what was read followed by the rest, once.
-      return { kind: "stream", stream: prepend(chunks, reader) };
-    }
+    if (size > limit) return { kind: "over", chunks, reader };
   }
-  if (size === 0) return { kind: "none" };
   const bytes = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) { bytes.set(c, at); at += c.byteLength; }
-  return { kind: "buffered", bytes };
+  return { kind: "all", bytes };
 }
 
 function prepend(head: Uint8Array[], rest: ReadableStreamDefaultReader<Uint8Array>): ReadableStream<Uint8Array> {

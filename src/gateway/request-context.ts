@@ -54,7 +54,10 @@ export interface RequestContext {
   /** What AuthorizationPolicy sees, built once per request (stages 3 and 5). */
   authzView?: AuthzRequestView;
   vhost?: SelectedVirtualHost;
+  /** The matched route (stage 7, or earlier for route-attached rate limits); see `routeLooked`. */
   decision?: MatchedRoute;
+  /** The route lookup ran (so an absent `decision` means no route matched). */
+  routeLooked?: boolean;
   destination?: WeightedDestination;
   cluster?: Cluster;
   /** Which endpoint served the request (`binding:NAME` or `host:port`). */

@@ -8,7 +8,7 @@
  *     method: "GET", scheme: "http", port: 80, headers: request.headers });
  *   if (d.outcome === "matched") ... d.route.action ...
  */
-import { CLUSTER_DOMAIN, resolveHost, stripPort } from "../config/hosts.js";
+import { expandMeshHost, stripPort } from "../config/hosts.js";
 import type { Cluster, Route, RouteConfig, Snapshot, VirtualHost } from "../config/snapshot.js";
 import { describeMatch } from "./match-description.js";
 import { RequestView, type RouteInput } from "./request-view.js";
@@ -146,11 +146,7 @@ export function buildRouter(snapshot: Snapshot): Router {
   const meshLookup = (host: string, namespace: string | undefined): CompiledHost | undefined => {
     const direct = meshHosts.exactOnly(host);
     if (direct) return direct;
-    let expanded: string | undefined;
-    const dots = countDots(host);
-    if (dots === 0) expanded = resolveHost(host, namespace ?? "default");
-    else if (host.endsWith(".svc")) expanded = `${host}.cluster.local`;
-    else if (dots === 1) expanded = `${host}.${CLUSTER_DOMAIN}`;
+    const expanded = expandMeshHost(host, namespace ?? "default");
     const viaShortName = expanded ? meshHosts.exactOnly(expanded) : undefined;
     return viaShortName ?? meshHosts.wildcard(host);
   };
@@ -224,10 +220,4 @@ function descriptionOf(route: Route): string {
     descriptions.set(route, d);
   }
   return d;
-}
-
-function countDots(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf("."); i >= 0; i = s.indexOf(".", i + 1)) n++;
-  return n;
 }

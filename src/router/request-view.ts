@@ -80,6 +80,7 @@ export class RequestView {
 
 const UPPER = /[A-Z]/;
 
+/** Lower-cases ASCII letters only, as Envoy's `ignore_case` does. */
 export function asciiLower(s: string): string {
   if (!UPPER.test(s)) return s;
   let out = "";

@@ -6,6 +6,7 @@ import type { ConfigError } from "../../config/errors.js";
 import { loadText, type LoadedDocument } from "../../config/loader.js";
 import type { Resource } from "../../config/resource.js";
 import { validateDocuments } from "../../config/validate.js";
+import { readAtMost } from "../request-body.js";
 import { REDACTED } from "./redact.js";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -24,23 +25,12 @@ export async function readBodyText(req: Request): Promise<string> {
     throw new BodyTooLarge();
   }
   if (!req.body) return "";
-  const reader = req.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      throw new BodyTooLarge();
-    }
-    parts.push(value);
+  const read = await readAtMost(req.body, MAX_BODY_BYTES);
+  if (read.kind === "over") {
+    await read.reader.cancel();
+    throw new BodyTooLarge();
   }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) { all.set(p, at); at += p.byteLength; }
-  return new TextDecoder().decode(all);
+  return new TextDecoder().decode(read.bytes);
 }
 
 export interface Admitted {

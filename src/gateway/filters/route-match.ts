@@ -10,26 +10,19 @@ import type { RequestContext } from "../request-context.js";
 import { routeInput } from "../route-input.js";
 import type { RequestFilter } from "./filter.js";
 
-const NO_ROUTE = Symbol("no route");
-const looked = new WeakMap<RequestContext, MatchedRoute | typeof NO_ROUTE>();
-
 /** The matched route of this request, or undefined; looked up at most once. */
 export function ensureRoute(rc: RequestContext): MatchedRoute | undefined {
-  let found = looked.get(rc);
-  if (found === undefined) {
+  if (!rc.routeLooked) {
+    rc.routeLooked = true;
     const decision = rc.vhost ? rc.live.router.match(rc.vhost, routeInput(rc)) : undefined;
-    found = decision?.outcome === "matched" ? decision : NO_ROUTE;
-    looked.set(rc, found);
+    if (decision?.outcome === "matched") rc.decision = decision;
   }
-  return found === NO_ROUTE ? undefined : found;
+  return rc.decision;
 }
 
 export const routeMatchFilter: RequestFilter = {
   name: "route",
   onRequest(rc) {
-    const decision = ensureRoute(rc);
-    if (!decision) return localReply(404, "", "NR");
-    rc.decision = decision;
-    return undefined;
+    return ensureRoute(rc) ? undefined : localReply(404, "", "NR");
   },
 };

@@ -4,6 +4,9 @@
  * `.+`: paths, principals, claims, SNI) or "present" (Envoy `present_match`: hosts, methods,
  * request headers). No infix wildcards, no regexes.
  */
+// Envoy's `ignore_case` folds ASCII only (Unicode case mapping would let look-alikes through): the router's fold.
+import { asciiLower } from "../../router/request-view.js";
+
 
 /** Matches one value; undefined means the attribute is absent. */
 export type ValueMatcher = (value: string | undefined) => boolean;
@@ -30,7 +33,3 @@ export function istioStringMatcher(pattern: string, opts: StringMatchOptions): V
   return (v) => v !== undefined && fold(v) === exact;
 }
 
-/** Envoy's `ignore_case` folds ASCII only; Unicode case mapping would let look-alikes through. */
-export function asciiLower(s: string): string {
-  return /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (c) => c.toLowerCase()) : s;
-}
