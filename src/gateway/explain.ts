@@ -18,6 +18,7 @@ import { configStore } from "./config-store-stub.js";
 import { jwtUrl } from "./filters/jwt-authn.js";
 import { liveConfig } from "./live-config.js";
 import type { RequestContext } from "./request-context.js";
+import { parseRequestUrl } from "./request-target.js";
 import { routeInput } from "./route-input.js";
 
 export interface ExplainInput {
@@ -42,7 +43,7 @@ export async function explainRequest(env: Env, ctx: { waitUntil(p: Promise<unkno
     startedAt: Date.now(),
     caller: input.source ? { kind: "mesh", namespace: input.source.namespace, serviceAccount: input.source.serviceAccount, principal } : { kind: "edge" },
     authority: listener === "mesh" ? url.host : (request.headers.get("host") ?? url.host),
-    path: normalizePath(url.pathname + url.search, mode),
+    path: normalizePath(parseRequestUrl(input.url).pathAndQuery, mode) ?? "",
     method: request.method,
     headers: new Headers(request.headers),
     requestId: "explain",
@@ -56,6 +57,7 @@ export async function explainRequest(env: Env, ctx: { waitUntil(p: Promise<unkno
     stages,
   };
   const decide = (outcome: string) => ({ ...out, outcome });
+  if (rc.path === "") return decide("400 (the path cannot be normalized: it holds %00)");
 
   // 2. virtual host
   const vhost = live.router.virtualHost(routeInput(rc));

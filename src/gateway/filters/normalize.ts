@@ -4,13 +4,19 @@
  * id and trace context (written onto the upstream request by the router stage). The normalized path
  * is what routing, authorization and the upstream all see, as in Istio.
  */
+import { localReply } from "../../policy/local-reply.js";
 import { normalizePath } from "../../router/path-normalization.js";
+import { sanitizeEdgeHeaders } from "../edge-headers.js";
 import type { RequestFilter } from "./filter.js";
 
 export const normalizeFilter: RequestFilter = {
   name: "normalize",
   onRequest(rc) {
-    rc.path = normalizePath(rc.path, rc.live.policies.mesh.pathNormalization);
+    const path = normalizePath(rc.path, rc.live.policies.mesh.pathNormalization);
+    // Envoy refuses a path its canonicalizer cannot take (`%00`): 400, details path_normalization_failed.
+    if (path === undefined) return localReply(400, "", "-");
+    rc.path = path;
+    if (rc.listener === "gateway") sanitizeEdgeHeaders(rc);
     // Envoy keeps a client's x-request-id on internal requests and generates one otherwise; at the
     // edge every client is external, so a fresh id is set unless a mesh member propagates one.
     const incoming = rc.headers.get("x-request-id");

@@ -109,11 +109,15 @@ describe("path tricks against a DENY rule (the evaluator gets normalized paths)"
     { raw: "/%2fadmin/users", mode: "DECODE_AND_MERGE_SLASHES", denied: true },
     { raw: "/ADMIN", mode: "DECODE_AND_MERGE_SLASHES", denied: false },
     { raw: "/./admin", mode: "NONE", denied: false },
+    { raw: "/%61dmin", mode: "BASE", denied: true },
+    { raw: "/adm%69n", mode: "BASE", denied: true },
+    { raw: "/%41DMIN", mode: "BASE", denied: false },
+    { raw: "/%61dmin", mode: "NONE", denied: false },
   ];
   for (const row of rows) {
     it(`${row.mode} ${row.raw}: DENY ${row.denied ? "applies" : "does not apply"}; ALLOW /public/* still refuses it`, () => {
       const normalized = normalizePath(row.raw, row.mode);
-      const path = normalized.split("?")[0]!;
+      const path = normalized!.split("?")[0]!;
       expect(denyAdmin.authorize(view({ path })).allowed).toBe(!row.denied);
       expect(allowPublic.authorize(view({ path })).allowed).toBe(false);
     });
