@@ -5,7 +5,10 @@
  * Local dev only (ISTHMUS_DEV=true, set by `npm start` and the tests): a request whose Host is the
  * loopback address itself and names no virtual host is matched against every gateway virtual host in
  * order, and the first with a matching route serves it. Clients that cannot set Host (Node's fetch
- * drops it) can then still reach their routes on 127.0.0.1:8787. A deployed gateway never does this.
+ * drops it) can then still reach their routes on 127.0.0.1:8787. From then on the request carries
+ * that virtual host's name as its authority, so every later stage (authorization `hosts`, JWT,
+ * rate limits, the upstream Host) sees the host that was chosen, never the loopback address.
+ * A deployed gateway never does this.
  */
 import type { Snapshot } from "../../config/snapshot.js";
 import { stripPort } from "../../config/hosts.js";
@@ -19,7 +22,14 @@ import type { RequestFilter } from "./filter.js";
 export const virtualHostFilter: RequestFilter = {
   name: "virtual_host",
   onRequest(rc) {
-    const vhost = rc.live.router.virtualHost(routeInput(rc)) ?? devLoopbackHost(rc);
+    let vhost = rc.live.router.virtualHost(routeInput(rc));
+    if (!vhost) {
+      const dev = devLoopbackHost(rc);
+      if (dev) {
+        vhost = dev.vhost;
+        rc.authority = dev.authority;
+      }
+    }
     if (!vhost) return localReply(404, "", "NR");
     rc.vhost = vhost;
     if (vhost.httpsRedirect && rc.scheme === "http") {
@@ -33,7 +43,7 @@ export const virtualHostFilter: RequestFilter = {
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const domainsBySnapshot = new WeakMap<Snapshot, string[]>();
 
-function devLoopbackHost(rc: RequestContext): SelectedVirtualHost | undefined {
+function devLoopbackHost(rc: RequestContext): { vhost: SelectedVirtualHost; authority: string } | undefined {
   if (rc.listener !== "gateway" || rc.env.ISTHMUS_DEV !== "true" || !LOOPBACK.has(stripPort(rc.authority))) return undefined;
   const snapshot = rc.live.snapshot;
   let domains = domainsBySnapshot.get(snapshot);
@@ -45,7 +55,7 @@ function devLoopbackHost(rc: RequestContext): SelectedVirtualHost | undefined {
   for (const domain of domains) {
     const input = { ...routeInput(rc), authority: domain };
     const vhost = rc.live.router.virtualHost(input);
-    if (vhost && rc.live.router.match(vhost, input).outcome === "matched") return vhost;
+    if (vhost && rc.live.router.match(vhost, input).outcome === "matched") return { vhost, authority: domain };
   }
   return undefined;
 }
