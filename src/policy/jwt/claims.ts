@@ -23,8 +23,9 @@ export function claimAt(payload: Record<string, unknown>, name: string): unknown
  * The header value for a claim (Envoy `addJWTClaimToHeader`): strings as they are, booleans as
  * `true`/`false`, non-negative integers in decimal and other numbers as C's `%f` (`1.500000`).
  * Objects, lists, null and empty strings give no header (Istio supports string, int and bool claims).
- * The value is sent as its UTF-8 bytes, as Envoy sends it; a value with control characters is dropped
- * rather than split into a second header.
+ * The value is the claim's text: the runtime sends header values as UTF-8, which is what Envoy
+ * forwards (encoding it here too would send every non-ASCII character twice encoded). A value with
+ * control characters is dropped rather than split into a second header.
  */
 export function claimHeaderValue(value: unknown): string | undefined {
   let text: string;
@@ -34,7 +35,7 @@ export function claimHeaderValue(value: unknown): string | undefined {
     text = value >= 0 && Number.isInteger(value) && value < 2 ** 64 ? BigInt(value).toString() : value.toFixed(6);
   } else return undefined;
   if (text === "" || /[\0-\x08\x0a-\x1f\x7f]/.test(text)) return undefined;
-  return utf8ByteString(text);
+  return text;
 }
 
 /**
@@ -54,14 +55,4 @@ export function normalizeClaims(payload: Record<string, unknown>, spaceDelimited
     out[name] = parts;
   }
   return out ?? payload;
-}
-
-const NON_ASCII = /[^\x00-\x7f]/;
-
-/** Header values are byte strings: encode non-ASCII text as UTF-8 bytes, one char per byte. */
-function utf8ByteString(text: string): string {
-  if (!NON_ASCII.test(text)) return text;
-  let out = "";
-  for (const b of new TextEncoder().encode(text)) out += String.fromCharCode(b);
-  return out;
 }
