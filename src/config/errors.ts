@@ -35,7 +35,9 @@ export type ErrorCode =
   | "Duplicate"
   | "Conflict"
   | "NotFound"
-  | "TooLarge";
+  | "TooLarge"
+  | "Unauthorized"
+  | "InternalError";
 
 export type Level = "Error" | "Warning" | "Info";
 

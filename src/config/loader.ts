@@ -71,16 +71,24 @@ function loadYaml(text: string, opts: LoadOptions): LoadResult {
     errors.push(parseError("not a YAML stream", opts.file));
     return { documents, errors };
   }
-  for (const doc of list) {
+  for (const [index, doc] of list.entries()) {
     for (const err of doc.errors) {
       const pos = lineCounter.linePos(err.pos[0]);
-      errors.push(parseError(`YAML syntax error: ${firstLine(err.message)}`, opts.file, pos.line));
+      const what = /call stack/i.test(err.message) ? "YAML nests too deeply" : `YAML syntax error: ${firstLine(err.message)}`;
+      errors.push(parseError(list.length > 1 ? `document ${index + 1}: ${what}` : what, opts.file, pos.line));
     }
     if (doc.errors.length) continue;
     if (doc.contents === null) continue; // empty document (e.g. a trailing `---`)
-    const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
-    if (raw === null || raw === undefined) continue;
     const lineOf = (n: Node | null | undefined) => (n?.range ? lineCounter.linePos(n.range[0]).line : undefined);
+    let raw: unknown;
+    try {
+      raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+    } catch (e) {
+      // Aliases that expand without bound (a "billion laughs" document), or nesting beyond the stack.
+      errors.push(parseError(`document ${index + 1}: ${expansionError(e)}`, opts.file, lineOf(doc.contents as Node)));
+      continue;
+    }
+    if (raw === null || raw === undefined) continue;
     if (isList(raw) && isMap(doc.contents)) {
       const itemsNode = doc.contents.get("items", true);
       (raw as { items: unknown[] }).items.forEach((item, i) => {
@@ -106,6 +114,16 @@ function loadYaml(text: string, opts: LoadOptions): LoadResult {
     documents.push({ raw, file: opts.file, line: lineOf(doc.contents as Node), lines });
   }
   return { documents, errors };
+}
+
+/** Alias uses the YAML library allows per document before refusing it as a resource-exhaustion attack. */
+const MAX_ALIAS_COUNT = 100;
+
+function expansionError(e: unknown): string {
+  const message = String((e as Error)?.message ?? e);
+  if (/alias count/i.test(message)) return `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} alias uses, nested): refused as a resource-exhaustion attack`;
+  if (e instanceof RangeError) return "YAML nests too deeply";
+  return `YAML error: ${firstLine(message)}`;
 }
 
 function firstLine(s: string): string {

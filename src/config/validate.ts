@@ -97,6 +97,11 @@ export function validateDocument(doc: LoadedDocument, opts: ValidateOptions = {}
   }
   if (errors.length || !info) return { errors };
 
+  const tooDeep = pathDeeperThan(raw.spec, MAX_NESTING, "spec");
+  if (tooDeep !== undefined) {
+    push(tooDeep, `nested more than ${MAX_NESTING} levels deep; no resource needs that many, so it is refused here`, "FieldValueInvalid");
+    return { errors };
+  }
   const validator = validators[info.kind];
   // Kubernetes drops null fields before validating (they mean "unset"); so do we.
   const specRaw = raw.spec === undefined || raw.spec === null ? {} : dropNulls(raw.spec);
@@ -117,6 +122,26 @@ export function validateDocument(doc: LoadedDocument, opts: ValidateOptions = {}
     resource: { apiVersion: raw.apiVersion as string, kind: info.kind, metadata, spec: specRaw as Record<string, unknown> },
     errors,
   };
+}
+
+/**
+ * Deepest nesting of objects and lists a resource may have. Istio's deepest resources need about 12;
+ * the bound keeps every recursive walk over user input (null dropping, schemas, rules, storage)
+ * far from the stack limit.
+ */
+export const MAX_NESTING = 64;
+
+/** The path of the first value nested deeper than `max` levels, or undefined (iterative: never recurses). */
+export function pathDeeperThan(value: unknown, max: number, base = ""): string | undefined {
+  const stack: { v: unknown; path: string; depth: number }[] = [{ v: value, path: base, depth: 0 }];
+  while (stack.length) {
+    const { v, path, depth } = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= max) return path;
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, path: joinPath(path, i), depth: depth + 1 }));
+    else for (const [k, x] of Object.entries(v)) stack.push({ v: x, path: joinPath(path, k), depth: depth + 1 });
+  }
+  return undefined;
 }
 
 function dropNulls(v: unknown): unknown {

@@ -33,7 +33,15 @@ export interface WaitUntil {
   waitUntil(promise: Promise<unknown>): void;
 }
 
-const invalid = (errors: ConfigError[], status: 400 | 404 | 409 | 413 | 422 = 422) => ({ status, errors });
+type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 422 | 500;
+type ErrorItem = Pick<ConfigError, "code" | "message"> & Partial<ConfigError>;
+
+/** Every error answer: `{status, errors}`, with the body's status equal to the HTTP status. */
+function fail(c: Context<AppEnv>, status: ErrorStatus, errors: readonly ErrorItem[], headers?: Record<string, string>): Response {
+  return c.json({ status, errors }, status, headers);
+}
+
+const problem = (path: string, code: ConfigError["code"], message: string): ConfigError => ({ kind: "", namespace: "", name: "", path, code, message });
 
 export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>().basePath(prefix);
@@ -46,19 +54,19 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
       accessTeamDomain: c.env.ACCESS_TEAM_DOMAIN,
       accessAud: c.env.ACCESS_AUD,
     });
-    if (!auth.ok) return c.json({ errors: [{ code: "Unauthorized", message: auth.reason }] }, 401, { "www-authenticate": 'Bearer realm="isthmus-admin"' });
+    if (!auth.ok) return fail(c, 401, [{ code: "Unauthorized", message: auth.reason }], { "www-authenticate": 'Bearer realm="isthmus-admin"' });
     await next();
   });
 
   app.onError((err, c) => {
-    if (err instanceof BodyTooLarge) return c.json({ errors: [{ code: "TooLarge", message: err.message }] }, 413);
+    if (err instanceof BodyTooLarge) return fail(c, 413, [{ code: "TooLarge", message: err.message }]);
     console.error("admin API error", err);
-    return c.json({ errors: [{ code: "InternalError", message: String((err as Error)?.message ?? err) }] }, 500);
+    return fail(c, 500, [{ code: "InternalError", message: String((err as Error)?.message ?? err) }]);
   });
 
   const store = (c: Context<AppEnv>) => deps.store(c.env);
   const answer = async (c: Context<AppEnv>, outcome: StoreOutcome) => {
-    if (!outcome.ok) return c.json({ errors: outcome.errors }, outcome.status);
+    if (!outcome.ok) return fail(c, outcome.status, outcome.errors);
     if (outcome.snapshot) deps.install(outcome.snapshot, c.env);
     // An unchanged apply makes no snapshot, but the version it answers may be newer than what this
     // isolate serves (another isolate wrote it): catch up before answering.
@@ -69,7 +77,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
 
   app.post("/apply", async (c) => {
     const admitted = admit(await readBodyText(c.req.raw));
-    if (admitted.errors.length) return c.json({ errors: admitted.errors }, 422);
+    if (admitted.errors.length) return fail(c, 422, admitted.errors);
     return answer(c, await store(c).apply(admitted.resources, { dryRun: dryRun(c) }));
   });
 
@@ -78,7 +86,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     // Deleting needs only the identity of each resource; a body that names them but has an outdated
     // spec must still delete. So only identity errors (kind, metadata) refuse a delete.
     const identityErrors = admitted.errors.filter((e) => !e.path.startsWith("spec"));
-    if (identityErrors.length) return c.json({ errors: identityErrors }, 422);
+    if (identityErrors.length) return fail(c, 422, identityErrors);
     const refs = refsOf(admitted);
     return answer(c, await store(c).delete(refs, { dryRun: dryRun(c) }));
   });
@@ -89,7 +97,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     const body = (await c.req.json().catch(() => ({}))) as { version?: unknown };
     const version = Number(body.version);
     if (!Number.isInteger(version) || version < 1) {
-      return c.json(invalid([{ kind: "", namespace: "", name: "", path: "version", code: "FieldValueInvalid", message: "body must be {\"version\": <positive integer>}" }]), 422);
+      return fail(c, 422, [problem("version", "FieldValueInvalid", "body must be {\"version\": <positive integer>}")]);
     }
     return answer(c, await store(c).rollback(version));
   });
@@ -102,6 +110,9 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     const text = await readBodyText(c.req.raw);
     if (!text.trim()) return c.json({ messages: await store(c).analyze([]) });
     const admitted = admit(text);
+    // A body that cannot be read at all is refused, as on apply; schema errors are findings (IST0106).
+    const parseErrors = admitted.errors.filter((e) => e.code === "ParseError");
+    if (parseErrors.length) return fail(c, 422, parseErrors);
     const schemaMessages = admitted.errors.map(schemaErrorMessage);
     const messages = [...schemaMessages, ...(await store(c).analyze(admitted.resources))];
     return c.json({ messages });
@@ -110,12 +121,12 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
   app.post("/explain", async (c) => {
     const body = (await c.req.json().catch(() => null)) as { method?: string; url?: string; headers?: Record<string, string>; source?: { namespace: string; serviceAccount?: string } } | null;
     if (!body || typeof body.url !== "string") {
-      return c.json(invalid([{ kind: "", namespace: "", name: "", path: "url", code: "FieldValueRequired", message: "body must be {\"method\", \"url\", \"headers\"}" }]), 422);
+      return fail(c, 422, [problem("url", "FieldValueRequired", "body must be {\"method\", \"url\", \"headers\"}")]);
     }
     try {
       new URL(body.url);
     } catch {
-      return c.json(invalid([{ kind: "", namespace: "", name: "", path: "url", code: "FieldValueInvalid", message: `not an absolute URL: ${JSON.stringify(body.url)}` }]), 422);
+      return fail(c, 422, [problem("url", "FieldValueInvalid", `not an absolute URL: ${JSON.stringify(body.url)}`)]);
     }
     return c.json(await deps.explain(c.env, c.executionCtx, { method: body.method ?? "GET", url: body.url, headers: body.headers ?? {}, source: body.source }));
   });
@@ -127,8 +138,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     return info && info.versions.includes(version) ? info : undefined;
   };
   const notFoundKind = (c: Context<AppEnv>) =>
-    c.json(invalid([{ kind: "", namespace: "", name: "", path: "", code: "NotFound",
-      message: `the server could not find the requested resource type ${c.req.param("plural")} in ${c.req.param("group")}/${c.req.param("version")}` }]), 404);
+    fail(c, 404, [problem("", "NotFound", `the server could not find the requested resource type ${c.req.param("plural")} in ${c.req.param("group")}/${c.req.param("version")}`)]);
 
   const list = async (c: Context<AppEnv>, namespace?: string) => {
     const info = kindOf(c);
@@ -145,7 +155,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     return info ? { kind: info.kind, namespace: c.req.param("ns") ?? "", name: c.req.param("name") ?? "" } : undefined;
   };
   const missing = (c: Context<AppEnv>, ref: ResourceRef) =>
-    c.json(invalid([{ ...ref, path: "", code: "NotFound", message: `${ref.kind} ${ref.namespace}/${ref.name} not found` }]), 404);
+    fail(c, 404, [{ ...ref, path: "", code: "NotFound", message: `${ref.kind} ${ref.namespace}/${ref.name} not found` }]);
 
   app.get(one, async (c) => {
     const ref = refFrom(c);
@@ -158,14 +168,14 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     const ref = refFrom(c);
     if (!ref) return notFoundKind(c);
     const admitted = admit(await readBodyText(c.req.raw));
-    if (admitted.errors.length) return c.json({ errors: admitted.errors }, 422);
+    if (admitted.errors.length) return fail(c, 422, admitted.errors);
     if (admitted.resources.length !== 1) {
-      return c.json(invalid([{ ...ref, path: "", code: "FieldValueInvalid", message: `PUT takes exactly one resource, got ${admitted.resources.length}` }]), 422);
+      return fail(c, 422, [{ ...ref, path: "", code: "FieldValueInvalid", message: `PUT takes exactly one resource, got ${admitted.resources.length}` }]);
     }
     const r = admitted.resources[0] as Resource;
     if (r.kind !== ref.kind || r.metadata.name !== ref.name || r.metadata.namespace !== ref.namespace) {
-      return c.json(invalid([{ ...ref, path: "metadata", code: "FieldValueInvalid",
-        message: `the body names ${r.kind} ${r.metadata.namespace}/${r.metadata.name}, which does not match the URL (${ref.kind} ${ref.namespace}/${ref.name})` }]), 422);
+      return fail(c, 422, [{ ...ref, path: "metadata", code: "FieldValueInvalid",
+        message: `the body names ${r.kind} ${r.metadata.namespace}/${r.metadata.name}, which does not match the URL (${ref.kind} ${ref.namespace}/${ref.name})` }]);
     }
     return answer(c, await store(c).put(r, { dryRun: dryRun(c) }));
   });
@@ -178,7 +188,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     return answer(c, outcome);
   });
 
-  app.notFound((c) => c.json({ errors: [{ code: "NotFound", message: `no admin call ${c.req.method} ${new URL(c.req.url).pathname}` }] }, 404));
+  app.notFound((c) => fail(c, 404, [{ code: "NotFound", message: `no admin call ${c.req.method} ${new URL(c.req.url).pathname}` }]));
   return app;
 }
 
