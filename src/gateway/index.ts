@@ -5,14 +5,14 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { ConfigStore } from "../durable/config-store.js";
-import { configStore } from "./config-store-stub.js";
-import { parseRequestUrl } from "./request-target.js";
+import { configStore } from "./runtime/config-store-stub.js";
+import { parseRequestUrl } from "./chain/request-target.js";
 import { createAdminApp } from "./admin/app.js";
-import { explainRequest } from "./explain.js";
-import { installSnapshot, liveConfig } from "./live-config.js";
-import { renderMetrics } from "./metrics.js";
-import { runPipeline } from "./pipeline.js";
-import type { Caller, RequestContext } from "./request-context.js";
+import { explainRequest } from "./admin/explain.js";
+import { installSnapshot, liveConfig } from "./runtime/live-config.js";
+import { renderMetrics } from "./filters/telemetry/metrics.js";
+import { runPipeline } from "./chain/chain.js";
+import type { Caller, RequestContext } from "./chain/request-context.js";
 import { meshOptions } from "../config/mesh-options.js";
 
 export { ConfigStore };

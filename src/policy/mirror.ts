@@ -41,7 +41,7 @@ export interface MirrorRequestOptions {
 
 /**
  * The shadow copy of `upstream` (the request as built for the primary destination) addressed to
- * `target` (the mirror endpoint's URL, built like the primary's with src/gateway/upstream.ts).
+ * `target` (the mirror endpoint's URL, built like the primary's with src/gateway/upstream/send.ts).
  *
  * @param body the buffered request body; required when `upstream` has a body, otherwise the mirror is
  *   abandoned and undefined is returned

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseRequestUrl } from "../../src/gateway/request-target.js";
+import { parseRequestUrl } from "../../src/gateway/chain/request-target.js";
 
 describe("parseRequestUrl", () => {
   it.each([

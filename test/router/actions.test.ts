@@ -10,7 +10,7 @@ import { httpsRedirect, redirect, type RedirectRequest } from "../../src/policy/
 import { prefixRewrite, regexRewrite, rewriteAuthority, rewritePath, rewriteRequest } from "../../src/policy/rewrite.js";
 import { pickDestination } from "../../src/policy/weighted-destination.js";
 import { buildRouter } from "../../src/router/index.js";
-import { compile, httpGateway, req, vs } from "../compile/fixtures.js";
+import { compile, httpGateway, req, vs } from "../config/compile/fixtures.js";
 
 /** Deterministic uniform [0,1) source (mulberry32). */
 function seeded(seed: number): () => number {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { HTTPMatchRequest } from "../../src/config/schemas/virtual-service.js";
 import { buildRouter } from "../../src/router/index.js";
-import { compile, httpGateway, req, se, vs, type RequestSpec } from "../compile/fixtures.js";
+import { compile, httpGateway, req, se, vs, type RequestSpec } from "../config/compile/fixtures.js";
 
 type Row = [string, HTTPMatchRequest, RequestSpec, boolean];
 

@@ -11,7 +11,7 @@ import type { Route, RouteMatch } from "../../src/config/snapshot.js";
 import { buildRouter, type RouteInput } from "../../src/router/index.js";
 import { regexLiteralPrefix } from "../../src/router/route-index.js";
 import { VirtualHostIndex } from "../../src/router/virtual-host-index.js";
-import { compile, httpGateway, vs } from "../compile/fixtures.js";
+import { compile, httpGateway, vs } from "../config/compile/fixtures.js";
 
 // ---- naive reference matcher ----
 

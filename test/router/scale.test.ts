@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { HTTPRoute } from "../../src/config/schemas/virtual-service.js";
 import { buildRouter } from "../../src/router/index.js";
-import { compile, httpGateway, req, se, vs } from "../compile/fixtures.js";
+import { compile, httpGateway, req, se, vs } from "../config/compile/fixtures.js";
 
 const N = 10_000;
 const origin = se("origin", { hosts: ["origin.local"], resolution: "STATIC", ports: [{ number: 80, name: "http", protocol: "HTTP" }], endpoints: [{ address: "127.0.0.1" }] });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { buildRouter } from "../../src/router/index.js";
 import { VirtualHostIndex } from "../../src/router/virtual-host-index.js";
-import { bookinfo, compile, gw, httpGateway, req, se, vs } from "../compile/fixtures.js";
+import { bookinfo, compile, gw, httpGateway, req, se, vs } from "../config/compile/fixtures.js";
 
 describe("VirtualHostIndex precedence", () => {
   const idx = new VirtualHostIndex<string>();

@@ -6,7 +6,7 @@ import type { ConfigError } from "../../config/errors.js";
 import { loadText, type LoadedDocument } from "../../config/loader.js";
 import type { Resource } from "../../config/resource.js";
 import { validateDocuments } from "../../config/validate.js";
-import { readAtMost } from "../request-body.js";
+import { readAtMost } from "../upstream/request-body.js";
 import { REDACTED } from "./redact.js";
 
 export const MAX_BODY_BYTES = 1024 * 1024;

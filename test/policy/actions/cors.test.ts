@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CorsPolicy } from "../../../src/config/schemas/virtual-service.js";
 import { compileCors, corsFor, isCorsPreflight, translateCors } from "../../../src/policy/cors.js";
-import { compile, httpGateway, req, vs } from "../../compile/fixtures.js";
+import { compile, httpGateway, req, vs } from "../../config/compile/fixtures.js";
 import { buildRouter } from "../../../src/router/index.js";
 
 const FULL: CorsPolicy = {

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { HTTPFaultInjection } from "../../../src/config/schemas/virtual-service.js";
 import { compileFault, faultFor, httpToGrpcStatus, isGrpcRequest, translateFault } from "../../../src/policy/fault.js";
 import { buildRouter } from "../../../src/router/index.js";
-import { compile, httpGateway, req, vs } from "../../compile/fixtures.js";
+import { compile, httpGateway, req, vs } from "../../config/compile/fixtures.js";
 import { JUST_BELOW_ONE, seeded, sequence } from "./random.js";
 
 describe("translateFault", () => {

@@ -13,7 +13,7 @@ import {
 } from "../../../src/policy/header-ops.js";
 import { parseHeaderValue } from "../../../src/policy/header-value.js";
 import { buildRouter } from "../../../src/router/index.js";
-import { compile, httpGateway, req, vs } from "../../compile/fixtures.js";
+import { compile, httpGateway, req, vs } from "../../config/compile/fixtures.js";
 
 const ORIGINAL = { "x-keep": "k", "x-old": "old", "x-in": "input-value", host: "a.com" };
 

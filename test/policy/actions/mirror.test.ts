@@ -8,7 +8,7 @@ import type { Mirror } from "../../../src/config/snapshot.js";
 import type { HTTPRoute } from "../../../src/config/schemas/virtual-service.js";
 import { mirrorDecisions, mirrorRequest, unsampleTrace } from "../../../src/policy/mirror.js";
 import { buildRouter } from "../../../src/router/index.js";
-import { compile, httpGateway, req, vs } from "../../compile/fixtures.js";
+import { compile, httpGateway, req, vs } from "../../config/compile/fixtures.js";
 import { JUST_BELOW_ONE, seeded } from "./random.js";
 
 const mirror = (subset: string, percentage: number): Mirror => ({ host: "m", subset, port: 80, cluster: `outbound|80|${subset}|m`, percentage });

@@ -1,0 +1,27 @@
+/** What AuthorizationPolicy (and the CUSTOM check) sees of a request, built once per request. */
+import { stripPort } from "../../config/hosts.js";
+import { clientAddresses } from "../../policy/client-ip.js";
+import type { AuthzRequestView } from "../../policy/authz/index.js";
+import type { RequestContext } from "./request-context.js";
+
+export function authzView(rc: RequestContext): AuthzRequestView {
+  if (!rc.authzView) {
+    const q = rc.path.indexOf("?");
+    const { sourceIp, remoteIp } = clientAddresses(rc.request.headers, rc.live.policies.mesh.numTrustedProxies);
+    rc.authzView = {
+      method: rc.method,
+      host: rc.authority,
+      path: q < 0 ? rc.path : rc.path.slice(0, q),
+      port: rc.port,
+      headers: rc.headers,
+      sourceIp: rc.listener === "mesh" ? undefined : sourceIp,
+      remoteIp: rc.listener === "mesh" ? undefined : remoteIp,
+      sourcePrincipal: rc.sourcePrincipal,
+      sni: rc.scheme === "https" ? stripPort(rc.authority) : undefined,
+    };
+  }
+  if (rc.jwt) {
+    rc.authzView.auth = { principal: rc.jwt.principal, claims: rc.jwt.claims, audiences: rc.jwt.audiences, presenter: rc.jwt.presenter };
+  }
+  return rc.authzView;
+}

@@ -1,0 +1,59 @@
+/**
+ * Stage 4: RequestAuthentication. No token passes with no principal; a bad one gets 401 (403 for an
+ * audience mismatch, as Envoy) with Envoy's reason text. A good one yields claims for claim-based
+ * routes and AuthorizationPolicy; the token is stripped unless `forwardOriginalToken`.
+ *
+ * The request path stays a string: it is never re-parsed as a URL (which would read `//host/x` as a
+ * host and re-encode bytes), so every later stage sees exactly the normalized path of stage 1.
+ */
+import { applyJwtOutcome, removeQueryParams } from "../../../policy/jwt/index.js";
+import { mutableHeaders, type RequestContext } from "../../chain/request-context.js";
+import type { RequestFilter } from "../../chain/filter.js";
+
+export const jwtAuthnFilter: RequestFilter = {
+  name: "jwt_authn",
+  async onRequest(rc) {
+    const authn = rc.live.policies.jwt;
+    if (!authn.enabled) return undefined;
+    let url: URL | undefined;
+    const hasQuery = rc.path.includes("?");
+    const outcome = await authn.authenticate({
+      headers: rc.headers,
+      get url() { return (url ??= jwtUrl(rc)); }, // built only for a query token or a denial's realm
+      query: hasQuery ? undefined : null,
+      method: rc.method,
+      waitUntil: rc.waitUntil,
+    });
+    if (outcome.kind === "deny") return outcome.reply;
+    let path = rc.path;
+    if (outcome.kind === "ok" && Object.keys(outcome.setHeaders).length > 0) {
+      // Claim outputs are request headers later stages may match on: edit the stages' headers.
+      path = applyJwtOutcome(outcome, mutableHeaders(rc), rc.path);
+    } else {
+      // Only removals (the token, forgeable output headers): done on the upstream request itself.
+      if (outcome.removeHeaders.length > 0) rc.upstreamRemove = outcome.removeHeaders;
+      if (outcome.kind === "ok" && outcome.removeParams.length > 0) path = removeQueryParams(rc.path, outcome.removeParams);
+    }
+    if (path !== rc.path) {
+      rc.path = path;
+      rc.authzView = undefined; // rebuilt from the new path by the authorization stage
+    }
+    if (outcome.kind === "ok") {
+      rc.jwt = outcome;
+      rc.claims = outcome.claims;
+    }
+    return undefined;
+  },
+};
+
+/** A URL for reading token query parameters and building the realm, with the path set verbatim. */
+export function jwtUrl(rc: RequestContext): URL {
+  const url = new URL(`${rc.scheme}://gateway.invalid`);
+  try {
+    url.host = rc.authority;
+  } catch { /* keep the placeholder host for an unusable Host header */ }
+  const q = rc.path.indexOf("?");
+  url.pathname = q < 0 ? rc.path : rc.path.slice(0, q);
+  url.search = q < 0 ? "" : rc.path.slice(q);
+  return url;
+}

@@ -1,0 +1,42 @@
+/**
+ * Stage 6: RateLimitPolicy — local limits (no I/O) and global limits (at most one awaited
+ * RateLimiter Durable Object round trip). 429 `local_rate_limited` with `x-envoy-ratelimited`, flag RL;
+ * the X-RateLimit-* headers go on every response the policy covers.
+ */
+import { clientAddresses } from "../../../policy/client-ip.js";
+import type { RateLimitOutcome } from "../../../policy/ratelimit/index.js";
+import type { RequestContext } from "../../chain/request-context.js";
+import type { FilterResult, RequestFilter } from "../../chain/filter.js";
+import { ensureRoute } from "../route/route.js";
+
+export const rateLimitFilter: RequestFilter = {
+  name: "rate_limit",
+  onRequest(rc) {
+    const limiter = rc.live.policies.rateLimiter;
+    if (limiter.empty) return undefined;
+    const route = ensureRoute(rc);
+    const source = route?.route.source;
+    const pending = limiter.check({
+      host: rc.authority,
+      path: rc.path,
+      method: rc.method,
+      headers: rc.headers,
+      remoteIp: clientAddresses(rc.request.headers, rc.live.policies.mesh.numTrustedProxies).remoteIp,
+      claims: rc.claims,
+      listener: rc.listener,
+      port: rc.port,
+      routeName: route?.routeName,
+      virtualService: source?.namespace && source.name ? `${source.namespace}/${source.name}` : undefined,
+    });
+    return pending instanceof Promise ? pending.then((o) => settle(rc, o)) : settle(rc, pending);
+  },
+};
+
+function settle(rc: RequestContext, outcome: RateLimitOutcome): FilterResult {
+  if (outcome.limited) return outcome.reply;
+  const headers = outcome.headers;
+  if (headers && Object.keys(headers).length) {
+    rc.responseEditors.push((h) => { for (const [k, v] of Object.entries(headers)) h.set(k, v); });
+  }
+  return undefined;
+}

@@ -1,0 +1,61 @@
+/**
+ * Stage 2: the virtual host for the request's Host (port ignored; exact > `*.suffix` > `*`), and the
+ * Gateway server's `tls.httpsRedirect` (301 to https).
+ *
+ * Local dev only (ISTHMUS_DEV=true, set by `npm start` and the tests): a request whose Host is the
+ * loopback address itself and names no virtual host is matched against every gateway virtual host in
+ * order, and the first with a matching route serves it. Clients that cannot set Host (Node's fetch
+ * drops it) can then still reach their routes on 127.0.0.1:8787. From then on the request carries
+ * that virtual host's name as its authority, so every later stage (authorization `hosts`, JWT,
+ * rate limits, the upstream Host) sees the host that was chosen, never the loopback address.
+ * A deployed gateway never does this.
+ */
+import type { Snapshot } from "../../../config/snapshot.js";
+import { stripPort } from "../../../config/hosts.js";
+import { httpsRedirect } from "../../../policy/redirect.js";
+import type { SelectedVirtualHost } from "../../../router/index.js";
+import { localReply } from "../../../policy/local-reply.js";
+import type { RequestContext } from "../../chain/request-context.js";
+import { routeInput } from "../../chain/route-input.js";
+import type { RequestFilter } from "../../chain/filter.js";
+
+export const virtualHostFilter: RequestFilter = {
+  name: "virtual_host",
+  onRequest(rc) {
+    let vhost = rc.live.router.virtualHost(routeInput(rc));
+    if (!vhost) {
+      const dev = devLoopbackHost(rc);
+      if (dev) {
+        vhost = dev.vhost;
+        rc.authority = dev.authority;
+      }
+    }
+    if (!vhost) return localReply(404, "", "NR");
+    rc.vhost = vhost;
+    if (vhost.httpsRedirect && rc.scheme === "http") {
+      const r = httpsRedirect({ scheme: rc.scheme, authority: rc.authority, path: rc.path, port: rc.port });
+      return localReply(r.status, "", "-", { location: r.location });
+    }
+    return undefined;
+  },
+};
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const domainsBySnapshot = new WeakMap<Snapshot, string[]>();
+
+function devLoopbackHost(rc: RequestContext): { vhost: SelectedVirtualHost; authority: string } | undefined {
+  if (rc.listener !== "gateway" || rc.env.ISTHMUS_DEV !== "true" || !LOOPBACK.has(stripPort(rc.authority))) return undefined;
+  const snapshot = rc.live.snapshot;
+  let domains = domainsBySnapshot.get(snapshot);
+  if (!domains) {
+    // One concrete name per virtual host (`*.example.com` → `x.example.com`), in route-config order.
+    domains = snapshot.listeners.gateway.routeConfigs.flatMap((c) => c.virtualHosts.map((v) => (v.domains[0] ?? "*").replace(/^\*/, "x")));
+    domainsBySnapshot.set(snapshot, domains);
+  }
+  for (const domain of domains) {
+    const input = { ...routeInput(rc), authority: domain };
+    const vhost = rc.live.router.virtualHost(input);
+    if (vhost && rc.live.router.match(vhost, input).outcome === "matched") return { vhost, authority: domain };
+  }
+  return undefined;
+}
