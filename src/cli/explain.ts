@@ -30,6 +30,21 @@ export function requestUrl(target: string, headers: Record<string, string>): str
   return `http://${target}`;
 }
 
+interface ExplainAnswer {
+  outcome?: string;
+  status?: number;
+  flags?: string;
+  stage?: string;
+  body?: string;
+}
+
+/** One line: `forward` or `<status> <flags> at <stage>: <body>`. */
+export function verdict(a: ExplainAnswer | null): string {
+  if (!a || a.outcome === "forward") return "forward";
+  const flags = a.flags && a.flags !== "-" ? ` ${a.flags}` : "";
+  return `${a.status ?? "?"}${flags} at ${a.stage ?? "?"}${a.body ? `: ${a.body}` : ""}`;
+}
+
 export const explainCommand: Command = {
   name: "explain",
   summary: "Show how the gateway would decide a request (route, policies, destination)",
@@ -66,9 +81,8 @@ Examples:
     }
     if (stringFlag(ctx.flags, "output") === "json") ctx.io.stdout(toJson(res.body));
     else {
-      // The verdict first (`outcome: forward`, `404 NR ...`), then the stage-by-stage detail.
-      const outcome = (res.body as { outcome?: unknown } | null)?.outcome;
-      ctx.io.stdout((typeof outcome === "string" ? `outcome: ${outcome}\n` : "") + toYaml(res.body));
+      // The verdict first (`outcome: forward`, `403 RBAC (rbac)`), then the stage-by-stage detail.
+      ctx.io.stdout(`outcome: ${verdict(res.body as ExplainAnswer)}\n` + toYaml(res.body));
     }
     return EXIT.ok;
   },

@@ -12,18 +12,25 @@ export interface MeshOptions {
   gatewayNamespace: string;
   /** SPIFFE trust domain (default `cluster.local`). */
   trustDomain: string;
+  /** Service account of the gateway workload (default Istio's `istio-ingressgateway-service-account`). */
+  gatewayServiceAccount?: string;
 }
 
 export interface MeshVars {
   GATEWAY_LABELS?: string;
   GATEWAY_NAMESPACE?: string;
   TRUST_DOMAIN?: string;
+  GATEWAY_SERVICE_ACCOUNT?: string;
 }
+
+/** Istio's ingress gateway service account. */
+export const DEFAULT_GATEWAY_SERVICE_ACCOUNT = "istio-ingressgateway-service-account";
 
 export function meshOptions(vars: MeshVars): MeshOptions {
   return {
     gatewayLabels: parseLabels(vars.GATEWAY_LABELS ?? "istio=ingressgateway"),
     gatewayNamespace: vars.GATEWAY_NAMESPACE || "istio-system",
     trustDomain: vars.TRUST_DOMAIN || "cluster.local",
+    gatewayServiceAccount: vars.GATEWAY_SERVICE_ACCOUNT || DEFAULT_GATEWAY_SERVICE_ACCOUNT,
   };
 }

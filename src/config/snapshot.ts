@@ -9,22 +9,32 @@
  * hosts by domain, one route per match block, clusters named `outbound|port|subset|host`), with
  * Istio's field names as the vocabulary.
  */
-import type {
-  CorsPolicy,
-  HTTPFaultInjection,
-  HTTPRetry,
-  Headers as HeadersSpec,
-  StringMatch,
-} from "./schemas/virtual-service.js";
-import type { TrafficPolicy as TrafficPolicySpec } from "./schemas/destination-rule.js";
+import type { StringMatch } from "./schemas/virtual-service.js";
+import type { ClientTLSSettings, TrafficPolicy as TrafficPolicySpec } from "./schemas/destination-rule.js";
+import type { CorsTranslation } from "./compile/cors.js";
+import type { FaultPolicy } from "./compile/fault.js";
+import type { HeaderOps } from "./compile/header-ops.js";
+import type { LoadBalancerConfig } from "./compile/load-balancer.js";
+import type { OutlierConfig } from "./compile/outlier-detection.js";
+import type { RateLimitTable } from "./compile/rate-limit-table.js";
+import type { RetryPolicy } from "./compile/retry-policy.js";
+import type { PolicySet, Workload } from "./compile/security.js";
+import type { TelemetryTable } from "./compile/telemetry.js";
 
 export type { StringMatch };
+export type { PolicySet, Workload } from "./compile/security.js";
+
+/**
+ * The shape of the Snapshot below. Raised whenever it changes incompatibly: the ConfigStore compiles
+ * its stored resources again when it finds a snapshot of another format.
+ */
+export const SNAPSHOT_FORMAT = 2;
 
 export interface Snapshot {
   /** Config version this snapshot was compiled from (ConfigStore's monotonic counter). */
   version: number;
   /** The gateway workload the snapshot was compiled for (its labels select Gateways). */
-  gateway: { labels: Record<string, string>; namespace: string };
+  gateway: GatewayWorkload;
   listeners: {
     /** North-south: Gateway servers, one route config per server port. */
     gateway: GatewayListener;
@@ -33,13 +43,35 @@ export interface Snapshot {
   };
   /** Upstream clusters by name (`outbound|<port>|<subset>|<host>`). */
   clusters: Record<string, Cluster>;
-  /** Policy tables compiled by later stages (authn, authz, rate limits, telemetry...), by table name. */
-  policies: PolicyTables;
+  /**
+   * The mesh's workloads (members, WorkloadEntries, endpoints of MESH_INTERNAL ServiceEntries), which
+   * endpoints name by index (`Endpoint.workload`).
+   */
+  workloads: Workload[];
+  /**
+   * The security policies attached to each enforcement point, deduplicated: the gateway's set
+   * (`gateway.policySet`) and every destination's (`Endpoint.policySet`). Each is what one Envoy
+   * (the ingress gateway or a sidecar) would run: PeerAuthentication, RequestAuthentication and
+   * AuthorizationPolicy.
+   */
+  policySets: PolicySet[];
+  /** RateLimitPolicy, attached to this gateway. */
+  rateLimits: RateLimitTable;
+  /** Telemetry (access logging) for this gateway. */
+  telemetry: TelemetryTable;
+  /** Istio's default retry policy (routes without `retries` use it; see `Route.retryPolicy`). */
+  defaultRetryPolicy: RetryPolicy;
 }
 
-/** Room for policy tables (plain JSON each); keys are owned by the stages that fill them. */
-export interface PolicyTables {
-  [table: string]: unknown;
+/** The gateway workload: the ingress gateway Isthmus stands in for. */
+export interface GatewayWorkload {
+  labels: Record<string, string>;
+  namespace: string;
+  serviceAccount: string;
+  /** SPIFFE identity without the scheme (`cluster.local/ns/istio-system/sa/...`): `source.principal` east of the gateway. */
+  principal: string;
+  /** Index in `Snapshot.policySets` of the policies the gateway enforces (north-south). */
+  policySet: number;
 }
 
 export interface GatewayListener {
@@ -103,11 +135,14 @@ export interface Route {
   rewrite?: RouteRewrite;
   /** Whole-request timeout in ms (Istio default: none). */
   timeoutMs?: number;
-  /** Fields later stages compile (kept as written, plain data). */
-  retries?: HTTPRetry;
-  fault?: HTTPFaultInjection;
-  corsPolicy?: CorsPolicy;
-  headers?: HeadersSpec;
+  /** `retries` translated (Istio ConvertPolicy); absent: the snapshot's `defaultRetryPolicy`; null: retries off. */
+  retryPolicy?: RetryPolicy | null;
+  /** `fault` translated: percentages per million, delay in ms. */
+  fault?: FaultPolicy;
+  /** `corsPolicy` translated (Envoy's CorsPolicy). */
+  cors?: CorsTranslation;
+  /** Route-level `headers` compiled (destination-level ops are combined into each destination's). */
+  headerOps?: HeaderOps;
   /** Mirrors with non-zero percentage (`mirror` + `mirrorPercentage`, or `mirrors[]`), default 100 %. */
   mirrors?: Mirror[];
 }
@@ -174,7 +209,10 @@ export interface WeightedDestination {
   /** `outbound|<port>|<subset>|<host>`; may be absent from `clusters` (⇒ 503 `NC`). */
   cluster: string;
   weight: number;
-  headers?: HeadersSpec;
+  /** Route and destination `headers` combined in Istio's order; absent: the route's `headerOps`. */
+  headerOps?: HeaderOps;
+  /** Set when this destination's cluster changes the route's retry policy (consistent hashing). */
+  retryPolicy?: RetryPolicy | null;
   /** Host rewrite from this destination's `host`/`:authority` header op. */
   authority?: string;
 }
@@ -227,10 +265,19 @@ export interface Cluster {
   /** Selected endpoints; empty ⇒ 503 `UH`. */
   endpoints: Endpoint[];
   /**
-   * The DestinationRule traffic policy for this cluster: top level, then subset per field group, with
-   * port-level settings applied (which replace, not merge, their groups).
+   * The DestinationRule traffic policy for this cluster as merged: top level, then subset per field
+   * group, with port-level settings applied (which replace, not merge, their groups). What the chain
+   * runs is compiled from it below.
    */
   trafficPolicy?: TrafficPolicy;
+  /** `loadBalancer` compiled (LEAST_REQUEST when unset). */
+  loadBalancer: LoadBalancerConfig;
+  /** `outlierDetection` compiled with Envoy's defaults; absent: no ejection. */
+  outlierDetection?: OutlierConfig;
+  /** `connectionPool` as the concurrent requests this cluster takes per isolate; absent: unlimited. */
+  maxConcurrentRequests?: number;
+  /** `tls` (SIMPLE / MUTUAL origination toward origins). */
+  tls?: ClientTLSSettings;
 }
 
 /** TrafficPolicy without `portLevelSettings` (already applied). */
@@ -246,6 +293,10 @@ export interface EndpointCommon {
   serviceAccount?: string;
   /** `WorkloadEntry/<ns>/<name>` when the endpoint came from a WorkloadEntry. */
   workloadEntry?: string;
+  /** Index in `Snapshot.workloads`: the endpoint is a mesh workload (MESH_INTERNAL). */
+  workload?: number;
+  /** Index in `Snapshot.policySets`: the destination stage enforces these for this endpoint. */
+  policySet?: number;
 }
 
 /** A mesh member reached through the gateway's service binding of that name. */

@@ -10,7 +10,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { CircuitApi, CircuitReport, CircuitSnapshot } from "../policy/outlier/circuit-api.js";
-import type { OutlierConfig, OutlierOutcome } from "../policy/outlier/outlier-config.js";
+import type { OutlierConfig } from "../config/compile/outlier-detection.js";
+import type { OutlierOutcome } from "../policy/outlier/outlier-outcome.js";
 import { OutlierState, type OutlierStateData } from "../policy/outlier/outlier-state.js";
 
 /** Outcomes accepted per call (a batch is normally far smaller). */

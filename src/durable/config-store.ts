@@ -9,7 +9,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { analyze } from "../config/analyzer/index.js";
-import { compileMeshSnapshot } from "../policy/compile-snapshot.js";
+import { compileSnapshot } from "../config/compile/index.js";
+import { SNAPSHOT_FORMAT } from "../config/snapshot.js";
 import type { AnalyzerMessage, ConfigError } from "../config/errors.js";
 import { meshOptions, type MeshOptions } from "../config/mesh-options.js";
 import { kindInfo, resourceKey, type Kind, type Resource } from "../config/resource.js";
@@ -49,6 +50,19 @@ export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
     sql.exec(`CREATE TABLE IF NOT EXISTS version_chunks (version INTEGER NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL,
       PRIMARY KEY (version, seq))`);
     sql.exec(`CREATE TABLE IF NOT EXISTS snapshot_chunks (seq INTEGER PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL)`);
+    // A snapshot compiled by an older gateway has another shape: compile the stored resources again,
+    // at the same version, so isolates of the new gateway never hydrate a shape they do not know.
+    if (this.counter("snapshotFormat") !== SNAPSHOT_FORMAT) {
+      const version = this.counter("version");
+      if (version > 0) {
+        const json = JSON.stringify(compileSnapshot(this.allResources(), { ...this.mesh, version }));
+        this.ctx.storage.transactionSync(() => {
+          sql.exec(`DELETE FROM snapshot_chunks`);
+          chunks(json).forEach((data, seq) => sql.exec(`INSERT INTO snapshot_chunks (seq, version, data) VALUES (?, ?, ?)`, seq, version, data));
+        });
+      }
+      this.setCounter("snapshotFormat", SNAPSHOT_FORMAT);
+    }
   }
 
   // ---- reads ----
@@ -191,7 +205,7 @@ export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
     if (!changed) return { ok: true, version, results, warnings };
     const next = version + 1;
     // Compile before writing anything: a compiler failure must leave the stored config as it was.
-    const snapshot = compileMeshSnapshot(resources, { ...this.mesh, version: next });
+    const snapshot = compileSnapshot(resources, { ...this.mesh, version: next });
     const json = JSON.stringify(snapshot);
     if (dryRun) return { ok: true, version, results, warnings };
     this.ctx.storage.transactionSync(() => {
@@ -218,7 +232,7 @@ export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
   private currentSnapshot(): VersionedSnapshot {
     const rows = this.ctx.storage.sql.exec<{ version: number; data: string }>(`SELECT version, data FROM snapshot_chunks ORDER BY seq`).toArray();
     if (rows.length === 0) {
-      const empty = compileMeshSnapshot([], { ...this.mesh, version: 0 });
+      const empty = compileSnapshot([], { ...this.mesh, version: 0 });
       return { version: 0, json: JSON.stringify(empty) };
     }
     return { version: rows[0]!.version, json: rows.map((r) => r.data).join("") };

@@ -11,8 +11,8 @@ import { createAdminApp } from "./admin/app.js";
 import { explainRequest } from "./admin/explain.js";
 import { installSnapshot, liveConfig } from "./runtime/live-config.js";
 import { renderMetrics } from "./filters/telemetry/metrics.js";
-import { runPipeline } from "./chain/chain.js";
-import type { Caller, RequestContext } from "./chain/request-context.js";
+import { runChain } from "./chain/chain.js";
+import { createRequestContext, type Caller } from "./chain/request-context.js";
 import { meshOptions } from "../config/mesh-options.js";
 
 export { ConfigStore };
@@ -50,30 +50,11 @@ export interface MemberProps {
   serviceAccount?: string;
 }
 
-export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, caller: Caller, url = parseRequestUrl(request.url)): Promise<Response> {
-  const pending = liveConfig({ env, store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) });
+export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, caller: Caller, target = parseRequestUrl(request.url)): Promise<Response> {
+  const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
+  const pending = liveConfig({ env, store: () => configStore(env), waitUntil });
   const live = pending instanceof Promise ? await pending : pending;
-  const listener = caller.kind === "mesh" ? "mesh" : "gateway";
-  const scheme = url.scheme;
-  const rc: RequestContext = {
-    request,
-    env,
-    waitUntil: (p) => ctx.waitUntil(p),
-    live,
-    listener,
-    scheme,
-    port: listener === "mesh" ? url.port : scheme === "https" ? 443 : 80,
-    startedAt: Date.now(),
-    caller,
-    authority: listener === "mesh" ? url.host : (request.headers.get("host") ?? url.host),
-    path: url.pathAndQuery,
-    method: request.method,
-    headers: request.headers,
-    requestId: "",
-    flags: [],
-    responseEditors: [],
-  };
-  return runPipeline(rc);
+  return (await runChain(createRequestContext({ request, env, waitUntil, live, caller, target }))).response;
 }
 
 export class MeshEntrypoint extends WorkerEntrypoint<Env, MemberProps> {

@@ -18,25 +18,10 @@
  * (`UO`), never retried. Counts are per isolate: N isolates admit up to N × limit in total.
  * `maxRetries` (concurrent retries) and `maxRequestsPerConnection` have no equivalent and are ignored.
  */
-import type { ConnectionPoolSettings } from "../config/schemas/destination-rule.js";
 import { overflowReply } from "./retry/upstream-replies.js";
 
 export { overflowReply };
-
-/**
- * @returns the concurrent-request limit for a cluster, or undefined when unlimited
- *
- * @example compileConcurrencyLimit({ tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 1 } }) // 2
- * @example compileConcurrencyLimit({ http: { http2MaxRequests: 100 } })                                 // 100
- */
-export function compileConcurrencyLimit(pool: ConnectionPoolSettings | undefined): number | undefined {
-  if (!pool) return undefined;
-  const positive = (v: number | undefined): number => (v !== undefined && v > 0 ? v : Infinity);
-  const maxRequests = positive(pool.http?.http2MaxRequests);
-  const queued = positive(pool.tcp?.maxConnections) + positive(pool.http?.http1MaxPendingRequests);
-  const limit = Math.min(maxRequests, queued);
-  return Number.isFinite(limit) ? limit : undefined;
-}
+export { compileConcurrencyLimit } from "../config/compile/connection-pool.js";
 
 /** In-flight requests to one destination in this isolate. */
 export class ConcurrencyLimiter {

@@ -19,13 +19,15 @@
  *   `-Allow-Credentials: true` (when set) and `-Expose-Headers` (when set) on its response; a request
  *   whose origin is not allowed gets no CORS headers.
  *
- * Compiled once per route object of a snapshot (RE2 via src/config/regex.ts).
+ * Translated once per config version (src/config/compile/cors.ts); its origin matchers are compiled
+ * once per snapshot (RE2 via src/config/regex.ts).
  */
-import { parseDuration } from "../config/duration.js";
+import { translateCors, type CorsTranslation } from "../config/compile/cors.js";
 import { compileFullMatch, type FullMatcher } from "../config/regex.js";
-import type { Route } from "../config/snapshot.js";
 import type { CorsPolicy, StringMatch } from "../config/schemas/virtual-service.js";
 import { localReply, type LocalReply } from "./local-reply.js";
+
+export { translateCors, type CorsTranslation } from "../config/compile/cors.js";
 
 export interface CorsPreflightRequest {
   method: string;
@@ -55,39 +57,6 @@ export interface CompiledCors {
    * be mutable. Returns whether anything was added.
    */
   decorate(requestHeaders: Headers, responseHeaders: Headers): boolean;
-}
-
-/** Envoy's CorsPolicy fields as Istio fills them. */
-export interface CorsTranslation {
-  allowOrigins: StringMatch[];
-  allowMethods: string;
-  allowHeaders: string;
-  exposeHeaders: string;
-  /** Seconds as a string, empty when unset. */
-  maxAge: string;
-  allowCredentials: boolean;
-  forwardNotMatchingPreflights: boolean;
-}
-
-export function translateCors(policy: CorsPolicy): CorsTranslation {
-  const allowOrigins = policy.allowOrigins?.length
-    ? policy.allowOrigins
-    : (policy.allowOrigin ?? []).map((exact) => ({ exact }));
-  let maxAge = "";
-  if (policy.maxAge !== undefined) {
-    const ms = parseDuration(policy.maxAge);
-    // Istio writes Duration.GetSeconds(): whole seconds, fraction dropped.
-    if (ms !== undefined) maxAge = String(Math.trunc(ms / 1000 + 1e-9));
-  }
-  return {
-    allowOrigins,
-    allowMethods: (policy.allowMethods ?? []).join(","),
-    allowHeaders: (policy.allowHeaders ?? []).join(","),
-    exposeHeaders: (policy.exposeHeaders ?? []).join(","),
-    maxAge,
-    allowCredentials: policy.allowCredentials === true,
-    forwardNotMatchingPreflights: policy.unmatchedPreflights !== "IGNORE",
-  };
 }
 
 /**
@@ -125,8 +94,8 @@ function originMatcher(m: StringMatch): OriginMatcher | undefined {
 /**
  * @example const cors = compileCors({ allowOrigins: [{ regex: "https://.*\\.example\\.com" }], allowMethods: ["GET", "POST"] })
  */
-export function compileCors(policy: CorsPolicy): CompiledCors {
-  const t = translateCors(policy);
+export function compileCors(policy: CorsPolicy | CorsTranslation): CompiledCors {
+  const t = "forwardNotMatchingPreflights" in policy ? policy : translateCors(policy);
   const matchers = t.allowOrigins.map(originMatcher).filter((m): m is OriginMatcher => m !== undefined);
   // A matcher that accepts the literal "*" accepts every origin (Envoy isOriginAllowed); decided once.
   const allowsAny = matchers.some((m) => m("*"));
@@ -161,18 +130,4 @@ export function compileCors(policy: CorsPolicy): CompiledCors {
       return true;
     },
   };
-}
-
-const compiled = new WeakMap<object, CompiledCors>();
-
-/** The compiled CORS policy of a snapshot route (cached per route object), or undefined when it has none. */
-export function corsFor(route: Pick<Route, "corsPolicy">): CompiledCors | undefined {
-  const spec = route.corsPolicy;
-  if (!spec) return undefined;
-  let c = compiled.get(spec);
-  if (!c) {
-    c = compileCors(spec);
-    compiled.set(spec, c);
-  }
-  return c;
 }

@@ -13,30 +13,18 @@
  * - `exponentialDelay` and `http2Error` are refused at admission; left here, they inject nothing
  *   (Istio drops them with a warning).
  *
- * The compile half runs once per route object of a snapshot (cached in a WeakMap); `decide` only
- * draws random numbers.
+ * The translation is src/config/compile/fault.ts (once per config version); `compileFault` builds the
+ * abort replies once per snapshot; `decide` only draws random numbers.
  */
-import { parseDuration } from "../config/duration.js";
-import type { Route } from "../config/snapshot.js";
+import { translateFault, type FaultPolicy } from "../config/compile/fault.js";
 import type { HTTPFaultInjection } from "../config/schemas/virtual-service.js";
 import { localReply, type LocalReply } from "./local-reply.js";
-import { fractionFires, percentToPerMillion } from "./fractional-percent.js";
+import { fractionFires } from "./fractional-percent.js";
+
+export { GRPC_STATUS_CODES, translateFault, type FaultPolicy } from "../config/compile/fault.js";
 
 /** Envoy's local-reply body for an injected abort. */
 export const FAULT_ABORT_BODY = "fault filter abort";
-
-/** gRPC status codes by the names `abort.grpcStatus` accepts (grpc/status.proto). */
-export const GRPC_STATUS_CODES: Readonly<Record<string, number>> = {
-  OK: 0, CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, ABORTED: 10, OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14, DATA_LOSS: 15, UNAUTHENTICATED: 16,
-};
-
-/** The compiled fault of one route: plain numbers. */
-export interface FaultPolicy {
-  delay?: { fixedDelayMs: number; perMillion: number };
-  abort?: { perMillion: number; httpStatus?: number; grpcStatus?: number };
-}
 
 /** What the fault stage does to this request. Nothing set ⇒ continue untouched. */
 export interface FaultDecision {
@@ -62,33 +50,9 @@ export interface CompiledFault extends FaultPolicy {
   decide(random: () => number, request?: FaultRequest): FaultDecision;
 }
 
-/** `fault` → plain policy; undefined when nothing injectable remains. */
-export function translateFault(fault: HTTPFaultInjection | undefined): FaultPolicy | undefined {
-  if (!fault) return undefined;
-  const out: FaultPolicy = {};
-  const d = fault.delay;
-  if (d && d.fixedDelay !== undefined) {
-    const ms = parseDuration(d.fixedDelay);
-    // Whole milliseconds (the epsilon absorbs float noise such as 0.29s → 289.99…); Envoy delays only
-    // when the duration is at least 1 ms.
-    const whole = ms === undefined ? 0 : Math.floor(ms + 1e-6);
-    if (whole > 0) {
-      const perMillion = d.percentage ? percentToPerMillion(d.percentage.value) : percentToPerMillion(d.percent);
-      out.delay = { fixedDelayMs: whole, perMillion };
-    }
-  }
-  const a = fault.abort;
-  if (a) {
-    const perMillion = percentToPerMillion(a.percentage?.value);
-    if (a.httpStatus !== undefined) out.abort = { perMillion, httpStatus: a.httpStatus };
-    else if (a.grpcStatus !== undefined && GRPC_STATUS_CODES[a.grpcStatus] !== undefined)
-      out.abort = { perMillion, grpcStatus: GRPC_STATUS_CODES[a.grpcStatus] };
-  }
-  return out.delay || out.abort ? out : undefined;
-}
-
-export function compileFault(fault: HTTPFaultInjection | undefined): CompiledFault | undefined {
-  const policy = translateFault(fault);
+/** Builds the per-request half from the translated policy (or, for tests and tools, the Istio field). */
+export function compileFault(fault: FaultPolicy | HTTPFaultInjection | undefined): CompiledFault | undefined {
+  const policy = fault && isTranslated(fault) ? fault : translateFault(fault as HTTPFaultInjection | undefined);
   if (!policy) return undefined;
   const abortReply = policy.abort ? abortReplies(policy.abort) : undefined;
   return {
@@ -102,18 +66,8 @@ export function compileFault(fault: HTTPFaultInjection | undefined): CompiledFau
   };
 }
 
-const compiled = new WeakMap<object, CompiledFault | null>();
-
-/** The compiled fault of a snapshot route (cached per route object), or undefined when it has none. */
-export function faultFor(route: Pick<Route, "fault">): CompiledFault | undefined {
-  const spec = route.fault;
-  if (!spec) return undefined;
-  let c = compiled.get(spec);
-  if (c === undefined) {
-    c = compileFault(spec) ?? null;
-    compiled.set(spec, c);
-  }
-  return c ?? undefined;
+function isTranslated(f: FaultPolicy | HTTPFaultInjection): f is FaultPolicy {
+  return (f.delay !== undefined && "fixedDelayMs" in f.delay) || (f.abort !== undefined && "perMillion" in f.abort);
 }
 
 /** Both shapes of the abort reply, built once: replies are shared, callers must not mutate them. */

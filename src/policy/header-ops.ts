@@ -17,140 +17,23 @@
  *   and a route `remove` deletes what the destination set);
  * - values may use Envoy's `%COMMAND%` substitutions; see src/policy/header-value.ts for the subset.
  *
- * Compiled data is plain (arrays of names and parsed values), built once per snapshot route object and
- * cached; applying it per request does no parsing.
+ * The compiled data (src/config/compile/header-ops.ts) is plain (arrays of names and parsed values),
+ * built once per config version; applying it per request does no parsing.
  */
+import { NO_HEADER_OPS, type HeaderOpEntry, type HeaderOps, type HeaderOpsStage } from "../config/compile/header-ops.js";
 import type { Route, WeightedDestination } from "../config/snapshot.js";
-import type { HeaderOperations, Headers as HeadersSpec } from "../config/schemas/virtual-service.js";
-import { formatHeaderValue, parseHeaderValue, type HeaderValueContext, type ValueTemplate } from "./header-value.js";
+import { formatHeaderValue, type HeaderValueContext } from "./header-value.js";
+
+export {
+  combineHeaderOps, compileHeaderOps, isInternalHeader, isWeightedRoute, NO_HEADER_OPS,
+  type HeaderOpEntry, type HeaderOps, type HeaderOpsStage,
+} from "../config/compile/header-ops.js";
 
 export type { HeaderValueContext } from "./header-value.js";
 
-export interface HeaderOpEntry {
-  /** Lower-case header name. */
-  name: string;
-  value: ValueTemplate;
-}
-
-/** One Envoy header parser: removals, then overwrites, then appends. */
-export interface HeaderOpsStage {
-  remove: string[];
-  set: HeaderOpEntry[];
-  add: HeaderOpEntry[];
-}
-
-/** Request and response stages, applied in order. */
-export interface HeaderOps {
-  request: HeaderOpsStage[];
-  response: HeaderOpsStage[];
-  /** `%COMMAND%`s this implementation evaluates to "" (for explain and warnings). */
-  unsupported?: string[];
-}
-
-export const NO_HEADER_OPS: HeaderOps = Object.freeze({ request: [], response: [] }) as HeaderOps;
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN_VALUE = /[\u0000\r\n]/;
-
-/** Istio isInternalHeader: pseudo-headers and `host` are never edited by header ops. */
-export function isInternalHeader(name: string): boolean {
-  return name.startsWith(":") || name.toLowerCase() === "host";
-}
-
-/**
- * `headers` of a route or destination → compiled ops (one stage per side, or none).
- *
- * @example compileHeaderOps({ request: { set: { "x-a": "1" }, remove: ["x-b"] } })
- *          // { request: [{ remove: ["x-b"], set: [{ name: "x-a", value: { literal: "1" } }], add: [] }], response: [] }
- */
-export function compileHeaderOps(spec: HeadersSpec | undefined): HeaderOps {
-  if (!spec) return NO_HEADER_OPS;
-  const unsupported: string[] = [];
-  const request = compileStage(spec.request, unsupported);
-  const response = compileStage(spec.response, unsupported);
-  const out: HeaderOps = { request: request ? [request] : [], response: response ? [response] : [] };
-  if (unsupported.length) out.unsupported = [...new Set(unsupported)];
-  return out;
-}
-
-function compileStage(ops: HeaderOperations | undefined, unsupported: string[]): HeaderOpsStage | undefined {
-  if (!ops) return undefined;
-  const stage: HeaderOpsStage = {
-    remove: (ops.remove ?? []).filter((n) => !isInternalHeader(n) && TOKEN.test(n)).map((n) => n.toLowerCase()),
-    set: compileEntries(ops.set, unsupported),
-    add: compileEntries(ops.add, unsupported),
-  };
-  return stage.remove.length || stage.set.length || stage.add.length ? stage : undefined;
-}
-
-/** Istio sorts each list by key (Go string order, i.e. code units for header names). */
-function compileEntries(map: Record<string, string> | undefined, unsupported: string[]): HeaderOpEntry[] {
-  if (!map) return [];
-  const keys = Object.keys(map).filter((k) => !isInternalHeader(k) && TOKEN.test(k));
-  keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const out: HeaderOpEntry[] = [];
-  for (const k of keys) {
-    const value = parseHeaderValue(map[k]!, unsupported);
-    // A literal Web Headers would refuse (admission already refuses control characters).
-    if (value.literal !== undefined && FORBIDDEN_VALUE.test(value.literal)) continue;
-    out.push({ name: k.toLowerCase(), value });
-  }
-  return out;
-}
-
-/**
- * Route-level and destination-level ops in Istio's order.
- *
- * @param weighted the route has weighted destinations (Envoy weighted_clusters: Istio emits them
- *   whenever the rule lists more than one destination, even if only one has weight > 0)
- */
-export function combineHeaderOps(routeOps: HeaderOps, destOps: HeaderOps, weighted: boolean): HeaderOps {
-  if (destOps.request.length === 0 && destOps.response.length === 0 && !destOps.unsupported) return routeOps;
-  if (routeOps.request.length === 0 && routeOps.response.length === 0 && !routeOps.unsupported) return destOps;
-  const out: HeaderOps = weighted
-    ? { request: [...destOps.request, ...routeOps.request], response: [...destOps.response, ...routeOps.response] }
-    : { request: mergeStages([...routeOps.request, ...destOps.request]), response: mergeStages([...routeOps.response, ...destOps.response]) };
-  const unsupported = [...(routeOps.unsupported ?? []), ...(destOps.unsupported ?? [])];
-  if (unsupported.length) out.unsupported = [...new Set(unsupported)];
-  return out;
-}
-
-/** Single destination: Istio appends the destination's lists to the route's, in one parser. */
-function mergeStages(stages: HeaderOpsStage[]): HeaderOpsStage[] {
-  if (stages.length <= 1) return stages;
-  return [{
-    remove: stages.flatMap((s) => s.remove),
-    set: stages.flatMap((s) => s.set),
-    add: stages.flatMap((s) => s.add),
-  }];
-}
-
-/** Does this forward route use weighted clusters (destination ops before route ops)? */
-export function isWeightedRoute(route: Pick<Route, "action">): boolean {
-  return route.action.kind === "forward" && route.action.totalWeight > 0;
-}
-
-const cache = new WeakMap<object, Map<object | null, HeaderOps>>();
-
-/**
- * The combined ops for a snapshot route and the destination picked for this request (none for
- * redirect / direct-response routes), compiled on first use and cached per route object.
- */
-export function headerOpsFor(route: Route, destination?: WeightedDestination): HeaderOps {
-  let perRoute = cache.get(route);
-  if (!perRoute) {
-    perRoute = new Map();
-    cache.set(route, perRoute);
-  }
-  const key = destination ?? null;
-  let ops = perRoute.get(key);
-  if (!ops) {
-    const routeOps = compileHeaderOps(route.headers);
-    ops = destination?.headers ? combineHeaderOps(routeOps, compileHeaderOps(destination.headers), isWeightedRoute(route)) : routeOps;
-    perRoute.set(key, ops);
-  }
-  return ops;
+/** The ops of a route toward a destination: the destination's combined ops, else the route's. */
+export function routeHeaderOps(route: Pick<Route, "headerOps">, destination?: Pick<WeightedDestination, "headerOps">): HeaderOps {
+  return destination?.headerOps ?? route.headerOps ?? NO_HEADER_OPS;
 }
 
 /** Applies the request stages to the (mutable) headers about to go upstream. */
@@ -180,6 +63,9 @@ function applyStage(stage: HeaderOpsStage, side: "request" | "response", headers
     if (v !== "") headers.append(e.name, v);
   });
 }
+
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_VALUE = /[\u0000\r\n]/;
 
 function value(e: HeaderOpEntry, side: "request" | "response", headers: Headers, ctx: HeaderValueContext): string {
   if (e.value.literal !== undefined) return e.value.literal;

@@ -26,16 +26,22 @@ export interface LocalReply {
   status: number;
   body: string;
   flag: ResponseFlag;
+  /** Single-valued headers. */
   headers?: Record<string, string>;
+  /** Headers whose names may repeat (`set-cookie` from an external authorizer), after `headers`. */
+  headerList?: readonly (readonly [string, string])[];
 }
 
 export function localReply(status: number, body: string, flag: ResponseFlag, headers?: Record<string, string>): LocalReply {
   return { status, body, flag, headers };
 }
 
+const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
+
 export function toResponse(reply: LocalReply): Response {
   const headers = new Headers(reply.headers);
+  if (reply.headerList) for (const [name, value] of reply.headerList) headers.append(name, value);
   // Envoy sets a content type only on local replies that have a body.
   if (reply.body && !headers.has("content-type")) headers.set("content-type", "text/plain");
-  return new Response(reply.body, { status: reply.status, headers });
+  return new Response(NULL_BODY_STATUS.has(reply.status) ? null : reply.body, { status: reply.status, headers });
 }

@@ -1,7 +1,7 @@
 /**
  * Upstream path and authority rewrites (Istio HTTPRewrite → Envoy prefix_rewrite / regex_rewrite /
  * host_rewrite_literal). Pure functions over compiled route data; the regex of a `uriRegexRewrite` is
- * compiled once per snapshot object and cached.
+ * compiled once per snapshot (`compileRegexRewrite`, at hydrate).
  */
 import { RE2JS } from "../config/regex.js";
 import type { Route, RouteMatch, WeightedDestination } from "../config/snapshot.js";
@@ -22,21 +22,14 @@ export function prefixRewrite(pathAndQuery: string, match: RouteMatch, replaceme
   return replacement + query;
 }
 
-interface CompiledRegexRewrite {
+export interface CompiledRegexRewrite {
   re: RE2JS;
   /** Literal text and capture-group numbers, in order. */
   parts: Array<string | number>;
 }
 
-const compiled = new WeakMap<object, CompiledRegexRewrite>();
-
-function compileRegexRewrite(rr: { match: string; rewrite: string }): CompiledRegexRewrite {
-  let c = compiled.get(rr);
-  if (!c) {
-    c = { re: RE2JS.compile(rr.match), parts: parseSubstitution(rr.rewrite) };
-    compiled.set(rr, c);
-  }
-  return c;
+export function compileRegexRewrite(rr: { match: string; rewrite: string }): CompiledRegexRewrite {
+  return { re: RE2JS.compile(rr.match), parts: parseSubstitution(rr.rewrite) };
 }
 
 /** RE2 rewrite strings: `\0`–`\9` are groups, `\\` a backslash; anything else is literal. */
@@ -64,8 +57,8 @@ function parseSubstitution(s: string): Array<string | number> {
  * Envoy regex_rewrite (RE2 GlobalReplace): every non-overlapping match in the path is replaced, with
  * `\1`…`\9` expanded; the query string is preserved.
  */
-export function regexRewrite(pathAndQuery: string, rr: { match: string; rewrite: string }): string {
-  const { re, parts } = compileRegexRewrite(rr);
+export function regexRewrite(pathAndQuery: string, rr: CompiledRegexRewrite | { match: string; rewrite: string }): string {
+  const { re, parts } = "re" in rr ? rr : compileRegexRewrite(rr);
   const q = pathAndQuery.indexOf("?");
   const path = q < 0 ? pathAndQuery : pathAndQuery.slice(0, q);
   const query = q < 0 ? "" : pathAndQuery.slice(q);
@@ -91,11 +84,14 @@ export function regexRewrite(pathAndQuery: string, rr: { match: string; rewrite:
   return out + path.slice(copied) + query;
 }
 
-/** The path to send upstream for a forward route (unchanged when the route has no uri rewrite). */
-export function rewritePath(route: Route, pathAndQuery: string): string {
+/**
+ * The path to send upstream for a forward route (unchanged when the route has no uri rewrite).
+ * `regex` is the route's `uriRegexRewrite` compiled at hydrate (compiled here when absent).
+ */
+export function rewritePath(route: Route, pathAndQuery: string, regex?: CompiledRegexRewrite): string {
   const rw = route.rewrite;
   if (!rw) return pathAndQuery;
-  if (rw.uriRegexRewrite) return regexRewrite(pathAndQuery, rw.uriRegexRewrite);
+  if (rw.uriRegexRewrite) return regexRewrite(pathAndQuery, regex ?? rw.uriRegexRewrite);
   if (rw.uri) return prefixRewrite(pathAndQuery, route.match, rw.uri);
   return pathAndQuery;
 }
@@ -114,6 +110,7 @@ export function rewriteRequest(
   route: Route,
   destination: WeightedDestination | undefined,
   request: { path: string; authority: string },
+  regex?: CompiledRegexRewrite,
 ): { path: string; authority: string } {
-  return { path: rewritePath(route, request.path), authority: rewriteAuthority(route, destination) ?? request.authority };
+  return { path: rewritePath(route, request.path, regex), authority: rewriteAuthority(route, destination) ?? request.authority };
 }

@@ -10,7 +10,6 @@
  */
 import { expandMeshHost, stripPort } from "../config/hosts.js";
 import type { Cluster, Route, RouteConfig, Snapshot, VirtualHost } from "../config/snapshot.js";
-import { describeMatch } from "./match-description.js";
 import { RequestView, type RouteInput } from "./request-view.js";
 import { RouteIndex } from "./route-index.js";
 import { RegexCache } from "./route-matcher.js";
@@ -19,14 +18,14 @@ import { VirtualHostIndex } from "./virtual-host-index.js";
 export type { RouteInput } from "./request-view.js";
 
 /** The virtual host chosen for a request (pipeline step 2), to be matched later (step 7). */
-export class SelectedVirtualHost {
+export class SelectedVirtualHost<R = unknown> {
   constructor(
     readonly listener: "gateway" | "mesh",
     readonly virtualHost: VirtualHost,
     /** Gateway listener: the route config (`http.<port>`) the host was found in. */
     readonly routeConfig: string | undefined,
     /** @internal */
-    readonly index: RouteIndex,
+    readonly index: RouteIndex<R>,
   ) {}
 
   /** Gateway `tls.httpsRedirect` on this host. */
@@ -47,7 +46,7 @@ export interface VirtualHostRef {
   routeConfig?: string;
 }
 
-export type RouteDecision = NoVirtualHost | HttpsRedirectDecision | NoRoute | MatchedRoute;
+export type RouteDecision<R = unknown> = NoVirtualHost | HttpsRedirectDecision | NoRoute | MatchedRoute<R>;
 
 /** No virtual host for the Host ⇒ 404 `NR`. */
 export interface NoVirtualHost {
@@ -72,12 +71,14 @@ export interface NoRoute {
   virtualHost: VirtualHostRef;
 }
 
-export interface MatchedRoute {
+export interface MatchedRoute<R = unknown> {
   outcome: "matched";
   listener: "gateway" | "mesh";
   virtualHost: VirtualHostRef;
   /** The compiled route (plain snapshot data: action, rewrite, policies...). */
   route: Route;
+  /** What the router's owner hydrated for the route (fault, CORS matchers, ...), once per snapshot. */
+  runtime: R;
   /** Envoy route name (`http[].name[.match.name]`; `default` for the mesh default route). */
   routeName: string;
   /** Position of the route in the virtual host's merged, ordered routes. */
@@ -88,35 +89,41 @@ export interface MatchedRoute {
   matchedPrefix?: string;
 }
 
-export interface Router {
+export interface Router<R = undefined> {
   readonly version: number;
   readonly snapshot: Snapshot;
   /** Step 2: the virtual host for the request's Host, or undefined (⇒ 404 NR). */
-  virtualHost(input: RouteInput): SelectedVirtualHost | undefined;
+  virtualHost(input: RouteInput): SelectedVirtualHost<R> | undefined;
   /** Step 7: the first route of `vhost` that matches (claims must be in `input` by now). */
-  match(vhost: SelectedVirtualHost, input: RouteInput): NoRoute | MatchedRoute;
+  match(vhost: SelectedVirtualHost<R>, input: RouteInput): NoRoute | MatchedRoute<R>;
   /** Both steps, with `httpsRedirect` checked in between (for explain and simple callers). */
-  route(input: RouteInput): RouteDecision;
+  route(input: RouteInput): RouteDecision<R>;
   cluster(name: string): Cluster | undefined;
 }
 
-interface CompiledHost {
+interface CompiledHost<R> {
   vhost: VirtualHost;
-  index: RouteIndex;
+  index: RouteIndex<R>;
 }
 
-interface CompiledRouteConfig {
+interface CompiledRouteConfig<R> {
   config: RouteConfig;
-  hosts: VirtualHostIndex<CompiledHost>;
+  hosts: VirtualHostIndex<CompiledHost<R>>;
 }
 
-/** Hydrates a snapshot. Run once per snapshot version, never per request. */
-export function buildRouter(snapshot: Snapshot): Router {
+/**
+ * Hydrates a snapshot. Run once per snapshot version, never per request. `hydrateRoute` builds what
+ * the caller needs per route (its runtime half), returned with every match.
+ */
+export function buildRouter(snapshot: Snapshot): Router<undefined>;
+export function buildRouter<R>(snapshot: Snapshot, hydrateRoute: (route: Route) => R): Router<R>;
+export function buildRouter<R>(snapshot: Snapshot, hydrateRoute: (route: Route) => R = () => undefined as R): Router<R> {
+  type Host = CompiledHost<R>;
   const regexes = new RegexCache();
-  const compileHost = (vhost: VirtualHost): CompiledHost => ({ vhost, index: new RouteIndex(vhost.routes, regexes) });
+  const compileHost = (vhost: VirtualHost): Host => ({ vhost, index: new RouteIndex(vhost.routes, regexes, hydrateRoute) });
 
-  const routeConfigs: CompiledRouteConfig[] = snapshot.listeners.gateway.routeConfigs.map((config) => {
-    const hosts = new VirtualHostIndex<CompiledHost>();
+  const routeConfigs: CompiledRouteConfig<R>[] = snapshot.listeners.gateway.routeConfigs.map((config) => {
+    const hosts = new VirtualHostIndex<Host>();
     for (const vh of config.virtualHosts) {
       const compiled = compileHost(vh);
       for (const d of vh.domains) hosts.add(d, compiled);
@@ -126,7 +133,7 @@ export function buildRouter(snapshot: Snapshot): Router {
   const byPort = new Map(routeConfigs.map((rc) => [rc.config.port, rc]));
 
   // Mesh hosts are indexed by canonical name only; short forms are expanded per request below.
-  const meshHosts = new VirtualHostIndex<CompiledHost>();
+  const meshHosts = new VirtualHostIndex<Host>();
   for (const vh of snapshot.listeners.mesh.virtualHosts) meshHosts.add(vh.domains[0] ?? vh.name, compileHost(vh));
 
   /**
@@ -134,7 +141,7 @@ export function buildRouter(snapshot: Snapshot): Router {
    * deployed, e.g. 8787 locally) the config whose protocol fits the scheme, preferring 443/80; else the
    * first.
    */
-  const routeConfigFor = (port: number, scheme: string): CompiledRouteConfig | undefined => {
+  const routeConfigFor = (port: number, scheme: string): CompiledRouteConfig<R> | undefined => {
     const exact = byPort.get(port);
     if (exact) return exact;
     const wantTLS = scheme === "https";
@@ -143,7 +150,7 @@ export function buildRouter(snapshot: Snapshot): Router {
     return fits.find((rc) => rc.config.port === preferred) ?? fits[0] ?? routeConfigs[0];
   };
 
-  const meshLookup = (host: string, namespace: string | undefined): CompiledHost | undefined => {
+  const meshLookup = (host: string, namespace: string | undefined): Host | undefined => {
     const direct = meshHosts.exactOnly(host);
     if (direct) return direct;
     const expanded = expandMeshHost(host, namespace ?? "default");
@@ -151,7 +158,7 @@ export function buildRouter(snapshot: Snapshot): Router {
     return viaShortName ?? meshHosts.wildcard(host);
   };
 
-  const virtualHost = (input: RouteInput): SelectedVirtualHost | undefined => {
+  const virtualHost = (input: RouteInput): SelectedVirtualHost<R> | undefined => {
     const host = stripPort(input.authority);
     if (input.listener === "mesh") {
       const c = meshLookup(host, input.sourceNamespace);
@@ -162,21 +169,23 @@ export function buildRouter(snapshot: Snapshot): Router {
     return c && new SelectedVirtualHost("gateway", c.vhost, rc!.config.name, c.index);
   };
 
-  const match = (vhost: SelectedVirtualHost, input: RouteInput): NoRoute | MatchedRoute => {
+  const match = (vhost: SelectedVirtualHost<R>, input: RouteInput): NoRoute | MatchedRoute<R> => {
     const view = new RequestView(input);
     const i = vhost.index.find(view);
     if (i < 0) return { outcome: "no_route", listener: vhost.listener, virtualHost: vhost.ref };
-    const route = vhost.index.routes[i]!.route;
-    const decision: MatchedRoute = {
+    const compiled = vhost.index.routes[i]!;
+    const route = compiled.route;
+    const decision: MatchedRoute<R> = {
       outcome: "matched",
       listener: vhost.listener,
       virtualHost: vhost.ref,
       route,
+      runtime: compiled.runtime,
       routeName: route.name,
       routeIndex: i,
       match: route.matchIndex === undefined
-        ? { description: descriptionOf(route) }
-        : { index: route.matchIndex, description: descriptionOf(route) },
+        ? { description: compiled.description }
+        : { index: route.matchIndex, description: compiled.description },
     };
     const uri = route.match.uri;
     if (!uri) decision.matchedPrefix = "/";
@@ -208,16 +217,4 @@ export function buildRouter(snapshot: Snapshot): Router {
       return Object.hasOwn(snapshot.clusters, name) ? snapshot.clusters[name] : undefined;
     },
   };
-}
-
-const descriptions = new WeakMap<Route, string>();
-
-/** Described once per route object (i.e. once per snapshot version), not per request. */
-function descriptionOf(route: Route): string {
-  let d = descriptions.get(route);
-  if (d === undefined) {
-    d = describeMatch(route.match);
-    descriptions.set(route, d);
-  }
-  return d;
 }

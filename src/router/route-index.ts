@@ -7,6 +7,7 @@
  * matches — the same as a linear scan, which the property tests check.
  */
 import type { Route } from "../config/snapshot.js";
+import { describeMatch } from "./match-description.js";
 import { asciiLower, type RequestView } from "./request-view.js";
 import { compilePathMatch, compileRestMatch, type Predicate, type RegexCache } from "./route-matcher.js";
 
@@ -16,8 +17,12 @@ interface TrieNode {
   routes?: number[];
 }
 
-export interface CompiledRoute {
+export interface CompiledRoute<R = unknown> {
   route: Route;
+  /** What the caller hydrated for this route once per snapshot (see buildRouter). */
+  runtime: R;
+  /** The winning match block in words, for explain (built once). */
+  description: string;
   /** The full uri condition. */
   path: Predicate;
   /** Whether being found in the index does not settle the uri (regexes). */
@@ -26,17 +31,19 @@ export interface CompiledRoute {
   rest: Predicate | undefined;
 }
 
-export class RouteIndex {
-  readonly routes: CompiledRoute[];
+export class RouteIndex<R = unknown> {
+  readonly routes: CompiledRoute<R>[];
   private readonly exact = new Map<string, number[]>();
   private readonly exactCI = new Map<string, number[]>();
   private readonly trie: TrieNode = {};
   private readonly trieCI: TrieNode = {};
   private hasTrieCI = false;
 
-  constructor(routes: readonly Route[], regexes: RegexCache) {
+  constructor(routes: readonly Route[], regexes: RegexCache, hydrate: (route: Route) => R) {
     this.routes = routes.map((route) => ({
       route,
+      runtime: hydrate(route),
+      description: describeMatch(route.match),
       path: compilePathMatch(route.match, regexes),
       needsPath: route.match.uri?.regex !== undefined,
       rest: compileRestMatch(route.match, regexes),

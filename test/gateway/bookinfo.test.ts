@@ -59,14 +59,21 @@ describe("Bookinfo through the mesh", () => {
 
   it("explains the whole decision for a north-south request", async () => {
     const res = await admin("/explain", { method: "POST", body: JSON.stringify({ method: "GET", url: "http://bookinfo.local/productpage", headers: {} }) });
-    const out = (await res.json()) as { outcome: string; stages: { route: { name: string; match: { description: string } }; virtualHost: { name: string } }; destinations: { cluster: string; endpoints: unknown[]; loadBalancer: { algorithm: string } }[] };
+    const out = (await res.json()) as {
+      outcome: string; stage: string;
+      stages: { route: { name: string; match: { description: string } }; virtual_host: { name: string }; router: { destination: { cluster: string }; endpoints: string[]; endpoint: string; loadBalancer: { algorithm: string } }; destination: { workload: string } };
+    };
     expect(out.outcome).toBe("forward");
-    expect(out.stages.virtualHost.name).toBe("bookinfo.local:80");
+    expect(out.stage).toBe("router");
+    expect(out.stages.virtual_host.name).toBe("bookinfo.local:80");
     expect(out.stages.route.name).toBe("productpage");
     expect(out.stages.route.match.description).toBe('uri exact "/productpage"');
-    expect(out.destinations[0]!.cluster).toBe("outbound|9080||productpage.default.svc.cluster.local");
-    expect(out.destinations[0]!.endpoints).toEqual([expect.objectContaining({ kind: "binding", binding: "BOOKINFO_PRODUCTPAGE" })]);
-    expect(out.destinations[0]!.loadBalancer.algorithm).toBe("LEAST_REQUEST");
+    expect(out.stages.router.destination.cluster).toBe("outbound|9080||productpage.default.svc.cluster.local");
+    expect(out.stages.router.endpoints).toEqual(["binding:BOOKINFO_PRODUCTPAGE"]);
+    expect(out.stages.router.endpoint).toBe("binding:BOOKINFO_PRODUCTPAGE");
+    expect(out.stages.router.loadBalancer.algorithm).toBe("LEAST_REQUEST");
+    // the destination stage ran for the productpage workload (a MESH_INTERNAL member)
+    expect(out.stages.destination.workload).toBe("default/bookinfo-productpage");
   });
 
   it("explains an east-west call from a member (jason's reviews go to v2)", async () => {
@@ -74,9 +81,10 @@ describe("Bookinfo through the mesh", () => {
     const res = await admin("/explain", { method: "POST", body: JSON.stringify({
       method: "GET", url: "http://reviews:9080/reviews/0", headers: { "end-user": "jason" }, source: { namespace: "default", serviceAccount: "bookinfo-productpage" },
     }) });
-    const out = (await res.json()) as { outcome: string; stages: { peerAuthentication: { principal: string } }; destinations: { subset: string }[] };
+    const out = (await res.json()) as { outcome: string; request: { listener: string }; stages: { destination: { peer_authn: { caller: string } }; router: { destination: { subset: string } } } };
     expect(out.outcome).toBe("forward");
-    expect(out.stages.peerAuthentication.principal).toBe("cluster.local/ns/default/sa/bookinfo-productpage");
-    expect(out.destinations[0]!.subset).toBe("v2");
+    expect(out.request.listener).toBe("mesh");
+    expect(out.stages.destination.peer_authn.caller).toBe("cluster.local/ns/default/sa/bookinfo-productpage");
+    expect(out.stages.router.destination.subset).toBe("v2");
   });
 });

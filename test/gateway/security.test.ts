@@ -172,6 +172,7 @@ kind: ServiceEntry
 metadata: {name: strict-echo, namespace: default}
 spec:
   hosts: [strict-echo.default.svc.cluster.local]
+  location: MESH_INTERNAL
   resolution: STATIC
   ports: [{number: 80, name: http, protocol: HTTP}]
   endpoints: [{address: "binding:TEST_ECHO"}]
@@ -199,9 +200,14 @@ spec:
     expect((await member({ namespace: "default", serviceAccount: "other" }).fetch(new Request("http://strict-echo/x"))).status).toBe(403);
   });
 
-  it("refuses a caller without identity under STRICT", async () => {
+  it("refuses a caller without identity under STRICT as a STRICT sidecar does: the connection is reset", async () => {
     const res = await member({}).fetch(new Request("http://strict-echo/x"));
-    expect(res.status).toBe(403);
-    expect(await res.text()).toMatch(/mTLS required/);
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe("upstream connect error or disconnect/reset before headers. reset reason: connection termination");
+  });
+
+  it("the edge is not locked out by a mesh-wide STRICT (PeerAuthentication governs sidecars, not gateway listeners)", async () => {
+    const res = await exports.default.fetch("http://127.0.0.1:8787/ok", { headers: { host: "sec.example.com" } });
+    expect(res.status).toBe(200);
   });
 });

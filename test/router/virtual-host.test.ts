@@ -180,7 +180,7 @@ describe("mesh listener", () => {
       "outbound|9080||productpage.default.svc.cluster.local",
     );
     expect(p.outcome === "matched" && router.cluster("outbound|9080||productpage.default.svc.cluster.local")?.endpoints).toEqual([
-      { kind: "binding", binding: "PRODUCTPAGE", labels: { version: "v1" } },
+      { kind: "binding", binding: "PRODUCTPAGE", labels: { version: "v1" }, workload: 0, policySet: 0 },
     ]);
     expect(router.cluster("toString")).toBeUndefined();
   });

@@ -12,6 +12,9 @@ import { BINDING_PREFIX } from "../schemas/networking-fields.js";
 import type { Cluster, Endpoint, EndpointCommon } from "../snapshot.js";
 import type { DestinationRuleIndex } from "./destination-rules.js";
 import type { RegistryEndpoint, RegistryService, ServiceRegistry } from "./service-registry.js";
+import { compileConcurrencyLimit } from "./connection-pool.js";
+import { compileLoadBalancer } from "./load-balancer.js";
+import { compileOutlierDetection } from "./outlier-detection.js";
 import { mergeTrafficPolicy } from "./traffic-policy.js";
 
 /** Envoy's subset key: `outbound|<port>|<subset>|<host>`. */
@@ -51,10 +54,16 @@ function buildCluster(
     protocol: clusterProtocol(port, policy?.tls?.mode),
     serviceEntry: { namespace: service.namespace, name: service.name, resolution: service.resolution, location: service.location },
     endpoints: selected.map((e) => toEndpoint(e, port)),
+    loadBalancer: compileLoadBalancer(policy?.loadBalancer),
   };
   if (subsetName !== undefined) cluster.subset = subsetName;
   if (rule) cluster.destinationRule = { namespace: rule.metadata.namespace, name: rule.metadata.name };
   if (policy) cluster.trafficPolicy = policy;
+  const outlier = compileOutlierDetection(policy?.outlierDetection);
+  if (outlier) cluster.outlierDetection = outlier;
+  const maxConcurrent = compileConcurrencyLimit(policy?.connectionPool);
+  if (maxConcurrent !== undefined) cluster.maxConcurrentRequests = maxConcurrent;
+  if (policy?.tls) cluster.tls = policy.tls;
   return cluster;
 }
 
@@ -74,6 +83,8 @@ function toEndpoint(e: RegistryEndpoint, port: ServicePort): Endpoint {
   if (e.network) extra.network = e.network;
   if (e.serviceAccount) extra.serviceAccount = e.serviceAccount;
   if (e.workloadEntry) extra.workloadEntry = e.workloadEntry;
+  if (e.workload !== undefined) extra.workload = e.workload;
+  if (e.policySet !== undefined) extra.policySet = e.policySet;
   if (e.address.startsWith(BINDING_PREFIX)) return { kind: "binding", binding: e.address.slice(BINDING_PREFIX.length), ...extra };
   const target = e.ports?.[port.name] ?? port.targetPort ?? port.number;
   return { kind: "address", address: e.address, port: target, ...extra };

@@ -8,7 +8,7 @@
 import { hostMatches, selectorMatches, splitServerHost } from "../hosts.js";
 import type { Resource } from "../resource.js";
 import type { GatewaySpec, Server } from "../schemas/gateway.js";
-import type { GatewayListener, Route, RouteConfig, VirtualHost } from "../snapshot.js";
+import type { Cluster, GatewayListener, Route, RouteConfig, VirtualHost } from "../snapshot.js";
 import { namespacedName, sortByCreation } from "./creation-order.js";
 import { sortCatchAllLast, translateVirtualService } from "./http-route.js";
 import type { ServiceRegistry } from "./service-registry.js";
@@ -32,6 +32,7 @@ export function buildGatewayListener(
   gateways: readonly Resource<GatewaySpec>[],
   virtualServices: readonly PreparedVirtualService[],
   registry: ServiceRegistry,
+  clusters: Readonly<Record<string, Cluster>>,
   workload: GatewayWorkload,
 ): GatewayListener {
   const byPort = new Map<number, { protocols: Set<string>; servers: BoundServer[] }>();
@@ -62,7 +63,7 @@ export function buildGatewayListener(
       name: `http.${port}`,
       port,
       protocols: [...protocols].sort(),
-      virtualHosts: buildVirtualHosts(port, servers, virtualServices, registry, workload),
+      virtualHosts: buildVirtualHosts(port, servers, virtualServices, registry, clusters, workload),
     });
   }
   return { routeConfigs };
@@ -84,6 +85,7 @@ function buildVirtualHosts(
   servers: readonly BoundServer[],
   virtualServices: readonly PreparedVirtualService[],
   registry: ServiceRegistry,
+  clusters: Readonly<Record<string, Cluster>>,
   workload: GatewayWorkload,
 ): VirtualHost[] {
   /** Routes one VirtualService brings to a domain through one Gateway, with the VS's creation rank. */
@@ -117,6 +119,7 @@ function buildVirtualHosts(
           gatewayLabels: workload.labels,
           gatewayNamespace: workload.namespace,
           registry,
+          clusters,
           defaultPort: port,
         });
         routeCache.set(key, routes);

@@ -20,13 +20,20 @@ import type {
   RouteRewrite,
   WeightedDestination,
 } from "../snapshot.js";
+import type { Cluster } from "../snapshot.js";
 import { clusterName } from "./clusters.js";
+import { translateCors } from "./cors.js";
+import { translateFault } from "./fault.js";
+import { combineHeaderOps, compileHeaderOps, hasHeaderOps } from "./header-ops.js";
+import { compileRetryPolicy } from "./retry-policy.js";
 import { isCatchAllMatch, translateMatch, type ListenerContext } from "./http-match.js";
 import type { ServiceRegistry } from "./service-registry.js";
 import type { PreparedVirtualService, SourcedHTTPRoute } from "./virtual-services.js";
 
 export interface TranslateContext extends ListenerContext {
   registry: ServiceRegistry;
+  /** Clusters by name: a destination's load balancer changes Istio's default retry host predicate. */
+  clusters: Readonly<Record<string, Cluster>>;
   /** Port for a destination that names none on a service without exactly one port (Istio: the listener port). */
   defaultPort: number;
 }
@@ -87,6 +94,8 @@ function translateRoute(
     match: rm,
     action,
   };
+  const routeOps = compileHeaderOps(spec.headers);
+  if (hasHeaderOps(routeOps)) route.headerOps = routeOps;
   if (action.kind === "forward") {
     const rewrite = translateRewrite(spec);
     if (rewrite) route.rewrite = rewrite;
@@ -94,12 +103,45 @@ function translateRoute(
     if (mirrors.length > 0) route.mirrors = mirrors;
     const timeout = spec.timeout === undefined ? undefined : parseDuration(spec.timeout);
     if (timeout) route.timeoutMs = timeout;
-    if (spec.retries) route.retries = spec.retries;
+    translateRetries(route, action, spec, ctx);
+    const weightedClusters = action.totalWeight > 0;
+    action.destinations.forEach((d, i) => {
+      const written = action.destinations.length === 1 ? spec.route?.[0]?.headers : destinationHeaders(spec, d, i);
+      if (written) d.headerOps = combineHeaderOps(routeOps, compileHeaderOps(written), weightedClusters);
+    });
   }
-  if (spec.fault) route.fault = spec.fault;
-  if (spec.corsPolicy) route.corsPolicy = spec.corsPolicy;
-  if (spec.headers) route.headers = spec.headers;
+  if (spec.fault) {
+    const fault = translateFault(spec.fault);
+    if (fault) route.fault = fault;
+  }
+  if (spec.corsPolicy) route.cors = translateCors(spec.corsPolicy);
   return route;
+}
+
+/** The `headers` of the weighted destination `d` (destinations with weight 0 were dropped). */
+function destinationHeaders(spec: HTTPRoute, d: WeightedDestination, index: number): HeadersSpec | undefined {
+  const kept = (spec.route ?? []).filter((r) => (r.weight ?? 0) > 0);
+  return kept[index]?.headers;
+}
+
+/**
+ * Istio's ConvertPolicy: `retries` unset ⇒ the default policy (the snapshot's `defaultRetryPolicy`),
+ * `attempts: 0` ⇒ none. Under consistent hashing Istio drops the previous-hosts predicate unless
+ * `retryIgnorePreviousHosts` says otherwise, so such a destination carries its own policy.
+ */
+function translateRetries(route: Route, action: ForwardAction, spec: HTTPRoute, ctx: TranslateContext): void {
+  const policy = compileRetryPolicy(spec.retries, route.timeoutMs);
+  if (spec.retries !== undefined) route.retryPolicy = policy ?? null;
+  if (!policy || spec.retries?.retryIgnorePreviousHosts !== undefined) return;
+  for (const d of action.destinations) {
+    if (!isHashing(ctx.clusters[d.cluster])) continue;
+    d.retryPolicy = compileRetryPolicy(spec.retries, route.timeoutMs, { consistentHash: true }) ?? null;
+  }
+}
+
+function isHashing(cluster: Cluster | undefined): boolean {
+  const a = cluster?.loadBalancer.algorithm;
+  return a === "RING_HASH" || a === "MAGLEV";
 }
 
 function translateRedirect(r: HTTPRedirect): RedirectAction {
@@ -130,7 +172,6 @@ function translateDestinations(route: NonNullable<HTTPRoute["route"]>, ctx: Tran
     // A single destination keeps its header ops; its host rewrite is folded into the route's
     // (translateRewrite), where Istio puts it.
     const single = weighted(only.destination, only.weight ?? 0, undefined, ctx);
-    if (only.headers) single.headers = only.headers;
     return { kind: "forward", destinations: [single], totalWeight: 0 };
   }
   const destinations: WeightedDestination[] = [];
@@ -148,11 +189,8 @@ function weighted(d: Destination, weight: number, headers: HeadersSpec | undefin
   const port = destinationPort(d, ctx);
   const out: WeightedDestination = { host: d.host, port, cluster: clusterName(d.host, port, d.subset || undefined), weight };
   if (d.subset) out.subset = d.subset;
-  if (headers) {
-    out.headers = headers;
-    const authority = headerAuthority(headers);
-    if (authority) out.authority = authority;
-  }
+  const authority = headerAuthority(headers);
+  if (authority) out.authority = authority;
   return out;
 }
 

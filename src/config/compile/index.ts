@@ -1,8 +1,11 @@
 /**
- * The compiler: validated resources → Snapshot (plain data), run once per config version by the
- * ConfigStore (and offline by the CLI). Istio's translate step: registry first (ServiceEntry,
- * WorkloadEntry), then DestinationRules into clusters, then VirtualServices into the gateway and mesh
- * listeners. Resources of other kinds are ignored here (their stages compile their own tables).
+ * The compiler, the one entry point of the translate step: validated resources → Snapshot (plain
+ * data), run once per config version by the ConfigStore (and offline by the CLI and the bench).
+ * Istio's translate step: the registry first (ServiceEntry, WorkloadEntry) with the mesh's workloads
+ * and the security policies attached to each (security.ts), then DestinationRules into clusters, then
+ * VirtualServices into the gateway and mesh listeners, then the gateway's rate limits and telemetry.
+ * Everything the request chain runs is here, translated; the gateway hydrates it once per snapshot
+ * (src/gateway/runtime) and `GET /_mesh/config_dump` prints it.
  *
  * @example
  *   const snapshot = compileSnapshot(resources, { gatewayLabels: { istio: "ingressgateway" }, gatewayNamespace: "istio-system", version: 7 });
@@ -20,12 +23,22 @@ import { buildGatewayListener } from "./gateway-listener.js";
 import { buildMeshListener } from "./mesh-listener.js";
 import { buildServiceRegistry } from "./service-registry.js";
 import { prepareVirtualServices } from "./virtual-services.js";
+import { DEFAULT_GATEWAY_SERVICE_ACCOUNT } from "../mesh-options.js";
+import { compileRateLimits } from "./rate-limits.js";
+import { compileRetryPolicy } from "./retry-policy.js";
+import { securityCompiler, spiffePrincipal } from "./security.js";
+import { compileTelemetry } from "./telemetry.js";
+import { assignWorkloads } from "./workloads.js";
 
 export interface CompileOptions {
   /** Labels of the gateway workload; a Gateway applies when its `selector` matches them (nil selector ⇒ all). */
   gatewayLabels: Record<string, string>;
   /** Namespace of the gateway workload (VirtualService `exportTo`, `sourceNamespace`, DR `workloadSelector`). */
   gatewayNamespace: string;
+  /** Service account of the gateway workload (default `istio-ingressgateway-service-account`). */
+  gatewayServiceAccount?: string;
+  /** SPIFFE trust domain of workload identities (default `cluster.local`). */
+  trustDomain?: string;
   /** Snapshot version (default 0). */
   version?: number;
 }
@@ -33,20 +46,39 @@ export interface CompileOptions {
 export function compileSnapshot(resources: readonly Resource[], opts: CompileOptions): Snapshot {
   const of = <S>(kind: Resource["kind"]) => resources.filter((r) => r.kind === kind) as unknown as Resource<S>[];
   const workload = { labels: opts.gatewayLabels, namespace: opts.gatewayNamespace };
+  const trustDomain = opts.trustDomain ?? "cluster.local";
+  const gatewayServiceAccount = opts.gatewayServiceAccount ?? DEFAULT_GATEWAY_SERVICE_ACCOUNT;
 
-  const registry = buildServiceRegistry(of<ServiceEntrySpec>("ServiceEntry"), of<WorkloadEntrySpec>("WorkloadEntry"));
+  const security = securityCompiler(resources, opts);
+  const gatewaySet = security.policySet(workload);
+  const { registry, workloads } = assignWorkloads(
+    buildServiceRegistry(of<ServiceEntrySpec>("ServiceEntry"), of<WorkloadEntrySpec>("WorkloadEntry")),
+    security,
+    trustDomain,
+  );
   const rules = indexDestinationRules(of<DestinationRuleSpec>("DestinationRule"), workload);
   const virtualServices = prepareVirtualServices(of<VirtualServiceSpec>("VirtualService"));
+  const clusters = buildClusters(registry, rules);
 
   return {
     version: opts.version ?? 0,
-    gateway: { labels: { ...opts.gatewayLabels }, namespace: opts.gatewayNamespace },
-    listeners: {
-      gateway: buildGatewayListener(of<GatewaySpec>("Gateway"), virtualServices, registry, workload),
-      mesh: buildMeshListener(virtualServices, registry, workload),
+    gateway: {
+      labels: { ...opts.gatewayLabels },
+      namespace: opts.gatewayNamespace,
+      serviceAccount: gatewayServiceAccount,
+      principal: spiffePrincipal(trustDomain, opts.gatewayNamespace, gatewayServiceAccount),
+      policySet: gatewaySet,
     },
-    clusters: buildClusters(registry, rules),
-    policies: {},
+    listeners: {
+      gateway: buildGatewayListener(of<GatewaySpec>("Gateway"), virtualServices, registry, clusters, workload),
+      mesh: buildMeshListener(virtualServices, registry, clusters, workload),
+    },
+    clusters,
+    workloads,
+    policySets: security.sets,
+    rateLimits: compileRateLimits(resources, opts),
+    telemetry: compileTelemetry(resources, opts),
+    defaultRetryPolicy: compileRetryPolicy(undefined)!,
   };
 }
 

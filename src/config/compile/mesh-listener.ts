@@ -7,7 +7,7 @@
  * VirtualServices for one host do not merge: the oldest wins (IST0109 flags the others).
  */
 import { hostAliases, hostMatches } from "../hosts.js";
-import type { MeshListener, Route, VirtualHost } from "../snapshot.js";
+import type { Cluster, MeshListener, Route, VirtualHost } from "../snapshot.js";
 import { clusterName } from "./clusters.js";
 import { translateVirtualService } from "./http-route.js";
 import type { GatewayWorkload } from "./gateway-listener.js";
@@ -19,6 +19,7 @@ const HTTP_PORT_PROTOCOLS = new Set(["", "HTTP", "HTTP2", "HTTPS", "GRPC", "GRPC
 export function buildMeshListener(
   virtualServices: readonly PreparedVirtualService[],
   registry: ServiceRegistry,
+  clusters: Readonly<Record<string, Cluster>>,
   workload: GatewayWorkload,
 ): MeshListener {
   const meshVs = virtualServices.filter((vs) => vs.gateways.includes("mesh"));
@@ -46,6 +47,7 @@ export function buildMeshListener(
         gatewayLabels: workload.labels,
         gatewayNamespace: workload.namespace,
         registry,
+        clusters,
         defaultPort: defaultPortOf(vs, registry),
       });
       routeCache.set(vs, routes);

@@ -33,6 +33,9 @@ export interface RegistryEndpoint {
   serviceAccount?: string;
   /** `WorkloadEntry/<ns>/<name>` when selected through `workloadSelector`. */
   workloadEntry?: string;
+  /** Mesh endpoints (MESH_INTERNAL): index of the workload and of its policy set (workloads.ts). */
+  workload?: number;
+  policySet?: number;
 }
 
 export type ServiceRegistry = Map<string, RegistryService>;

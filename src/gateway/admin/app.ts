@@ -10,6 +10,7 @@ import type { ConfigStoreApi, ResourceRef, StoreOutcome, VersionedSnapshot } fro
 import { authenticate } from "./auth.js";
 import { admit, BodyTooLarge, readBodyText } from "./body.js";
 import { openApiDocument } from "./openapi.js";
+import type { ExplainInput } from "./explain.js";
 import { redactSecrets } from "./redact.js";
 
 export interface AdminDeps {
@@ -21,8 +22,8 @@ export interface AdminDeps {
   ensureVersion(env: Env, version: number): Promise<void>;
   /** The snapshot this isolate serves now (config_dump). */
   configDump(env: Env, ctx: WaitUntil): Promise<unknown>;
-  /** Decision report for `POST explain`. */
-  explain(env: Env, ctx: WaitUntil, input: { method: string; url: string; headers: Record<string, string>; source?: { namespace: string; serviceAccount?: string } }): Promise<unknown>;
+  /** Decision report for `POST explain` (a dry run of the chain). */
+  explain(env: Env, ctx: WaitUntil, input: ExplainInput): Promise<unknown>;
   /** Prometheus text of this isolate's metrics. */
   metrics(): string;
 }
@@ -119,7 +120,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
   });
 
   app.post("/explain", async (c) => {
-    const body = (await c.req.json().catch(() => null)) as { method?: string; url?: string; headers?: Record<string, string>; source?: { namespace: string; serviceAccount?: string } } | null;
+    const body = (await c.req.json().catch(() => null)) as Partial<ExplainInput> | null;
     if (!body || typeof body.url !== "string") {
       return fail(c, 422, [problem("url", "FieldValueRequired", "body must be {\"method\", \"url\", \"headers\"}")]);
     }
@@ -128,7 +129,9 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     } catch {
       return fail(c, 422, [problem("url", "FieldValueInvalid", `not an absolute URL: ${JSON.stringify(body.url)}`)]);
     }
-    return c.json(await deps.explain(c.env, c.executionCtx, { method: body.method ?? "GET", url: body.url, headers: body.headers ?? {}, source: body.source }));
+    return c.json(await deps.explain(c.env, c.executionCtx, {
+      method: body.method ?? "GET", url: body.url, headers: body.headers ?? {}, source: body.source, callExtAuthz: body.callExtAuthz === true, cf: body.cf,
+    }));
   });
 
   // Kubernetes-style resource paths.

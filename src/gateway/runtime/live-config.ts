@@ -7,22 +7,13 @@
  */
 import type { Snapshot } from "../../config/snapshot.js";
 import type { ConfigStoreApi, VersionedSnapshot } from "../../config/store-api.js";
-import { buildRouter, type Router } from "../../router/index.js";
-import { prepareClusters } from "../upstream/forward.js";
-import { buildRuntimePolicies, type RuntimePolicies } from "./hydrate-policies.js";
+import { hydrate, type LiveConfig } from "./hydrate.js";
+import { isolate } from "./isolate.js";
+
+export type { LiveConfig } from "./hydrate.js";
 
 /** How stale another isolate's view may get before a request schedules a check (bounded convergence). */
 export const REFRESH_MS = 1000;
-
-export interface LiveConfig {
-  version: number;
-  snapshot: Snapshot;
-  router: Router;
-  /** The policy stages' runtime objects for this snapshot. */
-  policies: RuntimePolicies;
-  /** When this isolate installed it (ms since epoch). */
-  installedAt: number;
-}
 
 let live: LiveConfig | undefined;
 let lastCheck = 0;
@@ -32,9 +23,7 @@ let refreshing: Promise<void> | undefined;
 export function installSnapshot(vs: VersionedSnapshot, env: Env): LiveConfig {
   if (live && live.version >= vs.version) return live;
   const snapshot = JSON.parse(vs.json) as Snapshot;
-  const router = buildRouter(snapshot);
-  prepareClusters(snapshot);
-  live = { version: vs.version, snapshot, router, policies: buildRuntimePolicies(snapshot, env), installedAt: Date.now() };
+  live = hydrate(snapshot, env, isolate, vs.version);
   return live;
 }
 

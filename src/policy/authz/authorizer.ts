@@ -22,9 +22,10 @@
 import type { ExtAuthzHttpProvider, MeshExtensionProviders } from "../../config/mesh-config.js";
 import { localReply, type LocalReply } from "../local-reply.js";
 import { AuthzAttributes, type Predicate } from "./attributes.js";
-import type { AuthzPolicyEntry, AuthzTable } from "./authz-table.js";
+import type { AuthzPolicyEntry, AuthzTable } from "../../config/compile/authorization.js";
 import type { AuthzRequestView } from "./request-view.js";
 import { compileRule } from "./rule-matcher.js";
+import { compileExtAuthzProvider, type CompiledExtAuthzProvider } from "./ext-authz.js";
 
 export interface PolicyRef {
   namespace: string;
@@ -75,7 +76,7 @@ export type CustomCheck =
   /** No CUSTOM rule matched: continue without calling any provider. */
   | { kind: "none" }
   /** Ask `provider` (checkExternalAuthz). */
-  | { kind: "check"; provider: ExtAuthzHttpProvider; policy: PolicyRef }
+  | { kind: "check"; provider: CompiledExtAuthzProvider; policy: PolicyRef }
   /** A CUSTOM rule with a bad provider matched: deny. */
   | { kind: "deny"; reply: LocalReply; details: string; policy: PolicyRef; reason: string };
 
@@ -106,13 +107,13 @@ interface EngineRules {
 }
 
 interface CustomRule extends CompiledRule {
-  provider?: ExtAuthzHttpProvider;
+  provider?: CompiledExtAuthzProvider;
   bad?: string;
 }
 
 /** An empty or absent table (a snapshot compiled before authz existed) allows everything. */
 export function buildAuthorizer(table: AuthzTable | undefined, opts: AuthorizerOptions = {}): Authorizer {
-  table ??= { workload: { namespace: "", labels: {} }, custom: [], deny: [], allow: [], audit: [] };
+  table ??= { custom: [], deny: [], allow: [], audit: [] };
   const warnings: string[] = [];
   const compilePolicies = (policies: AuthzPolicyEntry[], lenient: boolean): CompiledRule[] => {
     const out: CompiledRule[] = [];
@@ -205,6 +206,7 @@ function buildCustomRules(
   for (const name of names) {
     let bad: string | undefined;
     const provider = providers[name];
+    let compiledProvider: CompiledExtAuthzProvider | undefined;
     if (names.length > 1)
       bad = `multiple CUSTOM authorization providers per workload are not supported, found ${names.length} providers: ${names.join(", ")}`;
     else if (!provider) bad = `available providers are [${Object.keys(providers).sort().join(" ")}] but found ${JSON.stringify(name)}`;
@@ -215,7 +217,7 @@ function buildCustomRules(
     for (const r of compilePolicies(policies.filter((p) => (p.provider ?? "") === name), true)) {
       const rule: CustomRule = { ...r, id: prefix + r.id + (bad ? "-deny-due-to-bad-CUSTOM-action" : "") };
       if (bad) rule.bad = bad;
-      else rule.provider = provider as ExtAuthzHttpProvider;
+      else rule.provider = compiledProvider ??= compileExtAuthzProvider(provider as ExtAuthzHttpProvider);
       out.push(rule);
     }
   }

@@ -28,7 +28,7 @@
  *   }
  */
 import type { ExtAuthzHttpProvider } from "../../config/mesh-config.js";
-import { localReply, type LocalReply } from "../local-reply.js";
+import { localReply, toResponse, type LocalReply } from "../local-reply.js";
 import type { AuthzRequestView } from "./request-view.js";
 
 /** Something with `fetch`, as a Workers service binding is. */
@@ -74,22 +74,22 @@ interface CompiledProvider {
   toDownstreamOnDeny: (name: string) => boolean;
 }
 
-const compiledProviders = new WeakMap<ExtAuthzHttpProvider, CompiledProvider>();
+/** A provider with its header lists compiled into matchers (once per snapshot, by the authorizer). */
+export interface CompiledExtAuthzProvider extends ExtAuthzHttpProvider {
+  readonly headerRules: CompiledProvider;
+}
 
-/** The provider's header lists as matchers, built once per provider object. */
-function compiled(provider: ExtAuthzHttpProvider): CompiledProvider {
-  let c = compiledProviders.get(provider);
-  if (!c) {
-    const deny = provider.headersToDownstreamOnDeny;
-    c = {
+export function compileExtAuthzProvider(provider: ExtAuthzHttpProvider): CompiledExtAuthzProvider {
+  const deny = provider.headersToDownstreamOnDeny;
+  return {
+    ...provider,
+    headerRules: {
       include: headerNameMatcher([...provider.includeRequestHeadersInCheck, "authorization"]),
       toUpstream: headerNameMatcher(provider.headersToUpstreamOnAllow),
       toDownstreamOnAllow: headerNameMatcher(provider.headersToDownstreamOnAllow),
       toDownstreamOnDeny: deny.length ? headerNameMatcher([...deny, "www-authenticate", "location"]) : (n) => n !== "host",
-    };
-    compiledProviders.set(provider, c);
-  }
-  return c;
+    },
+  };
 }
 
 /** Exact / `prefix*` / `*suffix`, case-insensitive (Istio sets ignore_case on these lists). */
@@ -120,10 +120,10 @@ const REMOVE_HEADER = "x-envoy-auth-headers-to-remove";
 export async function checkExternalAuthz(
   view: AuthzRequestView,
   request: { url: string; headers: Headers },
-  provider: ExtAuthzHttpProvider,
+  provider: ExtAuthzHttpProvider | CompiledExtAuthzProvider,
   deps: ExtAuthzDeps,
 ): Promise<ExtAuthzResult> {
-  const c = compiled(provider);
+  const c = ("headerRules" in provider ? provider : compileExtAuthzProvider(provider)).headerRules;
   let check: Request;
   try {
     check = checkRequest(view, request, provider, c);
@@ -233,10 +233,12 @@ export function applyUpstreamHeaders(headers: Headers, result: ExtAuthzAllow): v
 }
 
 /** The client response for a denying check, with repeated headers (`set-cookie`) intact. */
+export function deniedReply(result: ExtAuthzDeny): LocalReply {
+  const headerList = result.headers.some(([n]) => n.toLowerCase() === "content-type") ? result.headers : [...result.headers, ["content-type", "text/plain"] as [string, string]];
+  return { status: result.reply.status, body: result.reply.body, flag: result.reply.flag, headerList };
+}
+
+/** The denial as a Response (every header, repeated names kept). */
 export function deniedResponse(result: ExtAuthzDeny): Response {
-  const headers = new Headers();
-  for (const [name, value] of result.headers) headers.append(name, value);
-  if (!headers.has("content-type")) headers.set("content-type", "text/plain");
-  const nullBody = result.reply.status === 204 || result.reply.status === 205 || result.reply.status === 304;
-  return new Response(nullBody ? null : result.reply.body, { status: result.reply.status, headers });
+  return toResponse(deniedReply(result));
 }

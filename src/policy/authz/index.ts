@@ -3,7 +3,7 @@
  * (`buildAuthorizer`), evaluate (`custom` at stage 3, `authorize` at stage 5), and the CUSTOM
  * provider call (`checkExternalAuthz`). See docs/authorization.md.
  */
-export { AUTHZ_TABLE, compileAuthorization, type AuthzPolicyEntry, type AuthzTable } from "./authz-table.js";
+export { compileAuthorization, type AuthzPolicyEntry, type AuthzTable } from "../../config/compile/authorization.js";
 export {
   buildAuthorizer,
   policyId,
@@ -19,11 +19,12 @@ export {
 export {
   applyUpstreamHeaders,
   checkExternalAuthz,
+  deniedReply,
   deniedResponse,
   type ExtAuthzAllow,
   type ExtAuthzDeny,
   type ExtAuthzDeps,
   type ExtAuthzResult,
 } from "./ext-authz.js";
-export { policyAttaches, GATEWAY_NAME_LABEL, type PolicyWorkload } from "./policy-attachment.js";
+export { policyAttaches, GATEWAY_NAME_LABEL, type PolicyWorkload } from "../../config/compile/policy-attachment.js";
 export type { AuthzRequestAuth, AuthzRequestView } from "./request-view.js";

@@ -2,7 +2,7 @@
  * RequestAuthentication (JWT): compile the table once per snapshot, hydrate an authenticator, ask it
  * per request. See docs/authentication.md.
  */
-export { compileRequestAuthn, appliesToGateway, type JwtAuthnTable, type JwtRuleTable, type JwksSource } from "./jwt-authn-table.js";
+export { compileRequestAuthn, type JwtAuthnTable, type JwtRuleTable, type JwksSource } from "../../config/compile/request-authentication.js";
 export {
   buildJwtAuthenticator,
   applyJwtOutcome,
@@ -21,5 +21,3 @@ export {
 export { JwksStore, isolateJwksStore, type JwksStoreOptions } from "./jwks-store.js";
 export { JWT_STATUS, type JwtStatus } from "./jwt-status.js";
 
-/** The key of the RequestAuthentication table in `Snapshot.policies`. */
-export const JWT_TABLE = "jwt";

@@ -18,7 +18,7 @@
 import { isCorsPreflight } from "../cors.js";
 import { localReply, type LocalReply } from "../local-reply.js";
 import { claimAt, claimHeaderValue, normalizeClaims } from "./claims.js";
-import type { JwtAuthnTable, JwtRuleTable } from "./jwt-authn-table.js";
+import type { JwtAuthnTable, JwtRuleTable } from "../../config/compile/request-authentication.js";
 import { responseCodeDetails, statusCode, statusText, type JwtStatus } from "./jwt-status.js";
 import { audiencesAllowed, checkTime, CLOCK_SKEW_SECONDS, parseJwt, type ParsedJwt } from "./jwt-token.js";
 import { isolateJwksStore, type JwksFetchEvent, type JwksStore, type RemoteJwksSource } from "./jwks-store.js";

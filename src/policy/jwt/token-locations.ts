@@ -11,7 +11,7 @@
  * The default `Authorization: Bearer` location keeps Envoy's behaviour, so `Authorization: Basic ...`
  * still passes without a principal.
  */
-import type { JwtRuleTable } from "./jwt-authn-table.js";
+import type { JwtRuleTable } from "../../config/compile/request-authentication.js";
 
 export type TokenLocation =
   | { kind: "header"; name: string; prefix: string }

@@ -20,50 +20,14 @@
  * Every endpoint ejected and no panic ⇒ no pick (503 `no healthy upstream`, `UH`).
  */
 import type { Endpoint } from "../../config/snapshot.js";
+import { compileLoadBalancer, DEFAULT_MAGLEV_TABLE_SIZE, DEFAULT_MINIMUM_RING_SIZE, type LoadBalancerConfig } from "../../config/compile/load-balancer.js";
 import type { LoadBalancerSettings } from "../../config/schemas/destination-rule.js";
 import { endpointKey, endpointWeight } from "./endpoint-key.js";
-import { compileHashPolicy, hashKey, type HashKeyContext, type HashPolicy } from "./hash-policy.js";
-import { DEFAULT_MAGLEV_TABLE_SIZE, MaglevTable } from "./maglev.js";
-import { DEFAULT_MINIMUM_RING_SIZE, RingHashTable } from "./ring-hash.js";
+import { hashKey, type HashKeyContext } from "./hash-policy.js";
+import { MaglevTable } from "./maglev.js";
+import { RingHashTable } from "./ring-hash.js";
 
-export type LbAlgorithm = "LEAST_REQUEST" | "ROUND_ROBIN" | "RANDOM" | "PASSTHROUGH" | "RING_HASH" | "MAGLEV";
-
-/** The compiled `loadBalancer` (plain data). */
-export interface LoadBalancerConfig {
-  algorithm: LbAlgorithm;
-  hashPolicy?: HashPolicy;
-  /** RING_HASH only. */
-  minimumRingSize?: number;
-  /** MAGLEV only. */
-  tableSize?: number;
-}
-
-/**
- * @example compileLoadBalancer(undefined)                                   // { algorithm: "LEAST_REQUEST" }
- * @example compileLoadBalancer({ consistentHash: { httpHeaderName: "x-user" } }) // RING_HASH, 1024, header x-user
- */
-export function compileLoadBalancer(lb: LoadBalancerSettings | undefined): LoadBalancerConfig {
-  const ch = lb?.consistentHash;
-  if (ch) {
-    const hashPolicy = compileHashPolicy(ch);
-    const withKey = hashPolicy ? { hashPolicy } : {};
-    if (ch.maglev) return { algorithm: "MAGLEV", ...withKey, tableSize: ch.maglev.tableSize || DEFAULT_MAGLEV_TABLE_SIZE };
-    const ring = ch.ringHash?.minimumRingSize || ch.minimumRingSize || DEFAULT_MINIMUM_RING_SIZE;
-    return { algorithm: "RING_HASH", ...withKey, minimumRingSize: ring };
-  }
-  switch (lb?.simple) {
-    case "ROUND_ROBIN":
-      return { algorithm: "ROUND_ROBIN" };
-    case "RANDOM":
-      return { algorithm: "RANDOM" };
-    case "PASSTHROUGH":
-      return { algorithm: "PASSTHROUGH" };
-    default:
-      // UNSPECIFIED, LEAST_CONN, LEAST_REQUEST, or unset (also `backendUtilization`, which needs ORCA
-      // load reports a Worker never gets).
-      return { algorithm: "LEAST_REQUEST" };
-  }
-}
+export { compileLoadBalancer, type LbAlgorithm, type LoadBalancerConfig } from "../../config/compile/load-balancer.js";
 
 /** Requests in flight per endpoint key, in this isolate (LEAST_REQUEST's input). Survives rebuilds. */
 export class InflightRequests {

@@ -4,15 +4,10 @@
  * `useSourceIp` or `httpQueryParameterName`. A request without the key gets no hash, and the balancer
  * then picks at random, as Envoy does.
  */
-import { parseDuration } from "../../config/duration.js";
-import type { ConsistentHashLB } from "../../config/schemas/destination-rule.js";
+import type { HashPolicy } from "../../config/compile/load-balancer.js";
 import { hash32 } from "./hash.js";
 
-export type HashPolicy =
-  | { kind: "header"; name: string }
-  | { kind: "cookie"; name: string; path?: string; ttlSeconds?: number; attributes: Array<{ name: string; value?: string }> }
-  | { kind: "sourceIp" }
-  | { kind: "query"; name: string };
+export { compileHashPolicy, type HashPolicy } from "../../config/compile/load-balancer.js";
 
 /** The request parts a hash key may come from. */
 export interface HashKeyContext {
@@ -31,26 +26,6 @@ export interface HashKey {
   hash?: number;
   /** A `Set-Cookie` value to add to the response (cookie generated because `ttl` is set). */
   setCookie?: string;
-}
-
-/** undefined when no hash key field is set. */
-export function compileHashPolicy(ch: ConsistentHashLB): HashPolicy | undefined {
-  if (ch.httpHeaderName !== undefined) return { kind: "header", name: ch.httpHeaderName.toLowerCase() };
-  if (ch.httpCookie !== undefined) {
-    const c = ch.httpCookie;
-    const ttlMs = c.ttl !== undefined ? parseDuration(c.ttl) : undefined;
-    return {
-      kind: "cookie",
-      name: c.name,
-      ...(c.path ? { path: c.path } : {}),
-      // Envoy keeps whole seconds; 0 makes a session cookie.
-      ...(ttlMs !== undefined ? { ttlSeconds: Math.floor(ttlMs / 1000) } : {}),
-      attributes: (c.attributes ?? []).map((a) => (a.value !== undefined ? { name: a.name, value: a.value } : { name: a.name })),
-    };
-  }
-  if (ch.useSourceIp === true) return { kind: "sourceIp" };
-  if (ch.httpQueryParameterName !== undefined) return { kind: "query", name: ch.httpQueryParameterName };
-  return undefined;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { hash32 } from "./hash.js";
 
-export const DEFAULT_MAGLEV_TABLE_SIZE = 65537;
+export { DEFAULT_MAGLEV_TABLE_SIZE } from "../../config/compile/load-balancer.js";
 
 export class MaglevTable {
   private constructor(private readonly table: Int32Array) {}

@@ -11,7 +11,7 @@
  */
 import { hash32 } from "./hash.js";
 
-export const DEFAULT_MINIMUM_RING_SIZE = 1024;
+export { DEFAULT_MINIMUM_RING_SIZE } from "../../config/compile/load-balancer.js";
 /** Bound on the ring's memory and build time (Envoy's own cap is 8M); beyond it counts are scaled down. */
 export const MAXIMUM_RING_POINTS = 1 << 17;
 /** 2^21 endpoint ranks fit beside a 32-bit hash in a double's 53-bit integer range. */

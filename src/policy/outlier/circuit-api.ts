@@ -2,7 +2,8 @@
  * The Circuit Durable Object's RPC contract (one object per cluster, `env.CIRCUIT.getByName(cluster)`):
  * isolates send batches of outcomes and read the ejected set. Plain structured-clone data both ways.
  */
-import type { OutlierConfig, OutlierOutcome } from "./outlier-config.js";
+import type { OutlierConfig } from "../../config/compile/outlier-detection.js";
+import type { OutlierOutcome } from "./outlier-outcome.js";
 
 /** One batch of outcomes from an isolate. */
 export interface CircuitReport {

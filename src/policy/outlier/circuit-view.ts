@@ -14,7 +14,8 @@
  * Workers; in the gateway they are `Date.now` and RPC calls on `env.CIRCUIT.getByName(cluster)`.
  */
 import type { CircuitReport, CircuitSnapshot } from "./circuit-api.js";
-import type { OutlierConfig, OutlierOutcome } from "./outlier-config.js";
+import type { OutlierConfig } from "../../config/compile/outlier-detection.js";
+import type { OutlierOutcome } from "./outlier-outcome.js";
 
 export interface CircuitViewOptions {
   fetchState(): Promise<CircuitSnapshot>;

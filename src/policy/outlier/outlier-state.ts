@@ -14,7 +14,8 @@
  * Pure and deterministic: time comes in as `now` (ms), sweeps run lazily for every interval tick that
  * has passed, and the whole state is plain JSON (`toJSON`) so the Circuit Durable Object can store it.
  */
-import type { OutlierConfig, OutlierOutcome } from "./outlier-config.js";
+import type { OutlierConfig } from "../../config/compile/outlier-detection.js";
+import type { OutlierOutcome } from "./outlier-outcome.js";
 
 export interface OutlierHostData {
   /** Consecutive 5xx (gateway errors included). */

@@ -21,7 +21,7 @@
  */
 import { localReply, type LocalReply } from "../local-reply.js";
 import { SPIFFE_PREFIX } from "../authz/identity-match.js";
-import type { PeerAuthnMode } from "./peer-authentication.js";
+import type { PeerAuthnMode } from "../../config/compile/peer-authentication.js";
 import { decodeRfc9440, subjectAltNames } from "./x509-san.js";
 
 /** `<trust-domain>/ns/<ns>/sa/<sa>`: the identity without `spiffe://`, as AuthorizationPolicy writes it. */

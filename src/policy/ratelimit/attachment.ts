@@ -5,7 +5,7 @@
  */
 import { hostMatches } from "../../config/hosts.js";
 import type { RateLimitRequest } from "./request.js";
-import type { Attachment } from "./table.js";
+import type { Attachment } from "../../config/compile/rate-limit-table.js";
 
 /** `host`: the request host, lower case without port. Undefined result: the policy sees nothing. */
 export type AttachmentTest = (req: RateLimitRequest, host: string) => boolean;

@@ -4,19 +4,19 @@
  *
  * @example
  *   // compile (ConfigStore, with the other tables)
- *   snapshot.policies[RATE_LIMITS_TABLE] = compileRateLimits(resources, mesh);
+ *   snapshot.rateLimits = compileRateLimits(resources, mesh);
  *   // hydrate (once per snapshot; `counters` lives as long as the isolate)
- *   const limiter = buildRateLimiter(snapshot.policies[RATE_LIMITS_TABLE] as RateLimitTable,
+ *   const limiter = buildRateLimiter(snapshot.rateLimits,
  *     { local: counters, global: rateLimiterStore(env.RATE_LIMITER) });
  *   // per request
  *   const outcome = await limiter.check({ host, path, method, headers, remoteIp, claims, routeName, virtualService });
  */
-export { compileRateLimits, type RateLimitMesh } from "./compile.js";
+export { compileRateLimits, type RateLimitMesh } from "../../config/compile/rate-limits.js";
 export { shardName, type GlobalRateLimitStore, type GlobalTake, type GlobalTakeResult } from "./global-store.js";
 export { LocalCounters, DEFAULT_MAX_LOCAL_KEYS } from "./local-counters.js";
 export {
   buildRateLimiter, rateLimitHeaders, RATE_LIMITED_BODY, RATE_LIMITED_HEADER,
-  type RateLimitAllowed, type RateLimitLimited, type RateLimitOutcome, type RateLimiter, type RateLimiterDeps, type RuleDecision,
+  type CheckOptions, type RateLimitAllowed, type RateLimitLimited, type RateLimitOutcome, type RateLimiter, type RateLimiterDeps, type RuleDecision,
 } from "./rate-limiter.js";
 export type { RateLimitRequest } from "./request.js";
-export { RATE_LIMITS_TABLE, type RateLimitTable } from "./table.js";
+export { type RateLimitTable } from "../../config/compile/rate-limit-table.js";

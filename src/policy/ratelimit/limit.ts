@@ -5,23 +5,9 @@
  */
 import { rollWindow, windowExpiresAt, windowResetMs, type FixedWindowState } from "./fixed-window.js";
 import { bucketExpiresAt, bucketResetMs, refillBucket, type TokenBucketState } from "./token-bucket.js";
+import type { Limit } from "../../config/compile/rate-limit-table.js";
 
-export type Limit = TokenBucketLimit | FixedWindowLimit;
-
-export interface TokenBucketLimit {
-  type: "tokenBucket";
-  maxTokens: number;
-  tokensPerFill: number;
-  fillIntervalMs: number;
-}
-
-export interface FixedWindowLimit {
-  type: "fixedWindow";
-  requests: number;
-  /** As written (`minute`), for config_dump and docs. */
-  unit: string;
-  windowMs: number;
-}
+export type { FixedWindowLimit, Limit, TokenBucketLimit } from "../../config/compile/rate-limit-table.js";
 
 export type LimitState = ({ type: "tokenBucket" } & TokenBucketState) | ({ type: "fixedWindow" } & FixedWindowState);
 

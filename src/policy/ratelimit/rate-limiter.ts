@@ -27,7 +27,7 @@ import { takeAll, type AtomicTake } from "./limit.js";
 import { LocalCounters } from "./local-counters.js";
 import type { RateLimitRequest } from "./request.js";
 import { compileMatches, type RequestPredicate } from "./request-match.js";
-import type { RateLimitPolicyEntry, RateLimitRuleEntry, RateLimitTable } from "./table.js";
+import type { RateLimitPolicyEntry, RateLimitRuleEntry, RateLimitTable } from "../../config/compile/rate-limit-table.js";
 
 export interface RateLimiterDeps {
   /** Per-isolate counters; share one instance across snapshot versions (default: a new one). */
@@ -37,6 +37,11 @@ export interface RateLimiterDeps {
 }
 
 /** What one applicable rule decided. */
+export interface CheckOptions {
+  /** Decide as if taking (local counters only), but take nothing and ask no RateLimiter (explain). */
+  dryRun?: boolean;
+}
+
 export interface RuleDecision {
   /** `namespace/policy/rule` */
   rule: string;
@@ -81,7 +86,7 @@ export interface RateLimiter {
   /** Some policy is global (a request may await the RateLimiter). */
   readonly hasGlobal: boolean;
   /** Synchronous when no global rule applies (local limits do no I/O and need no await). */
-  check(req: RateLimitRequest, now?: number): RateLimitOutcome | Promise<RateLimitOutcome>;
+  check(req: RateLimitRequest, now?: number, opts?: CheckOptions): RateLimitOutcome | Promise<RateLimitOutcome>;
 }
 
 export const RATE_LIMITED_BODY = "local_rate_limited";
@@ -122,7 +127,7 @@ export function buildRateLimiter(table: RateLimitTable | undefined, deps: RateLi
   }
   const hasGlobal = policies.some((p) => p.entry.mode === "global");
 
-  function check(req: RateLimitRequest, now = Date.now()): RateLimitOutcome | Promise<RateLimitOutcome> {
+  function check(req: RateLimitRequest, now = Date.now(), opts?: CheckOptions): RateLimitOutcome | Promise<RateLimitOutcome> {
     if (policies.length === 0) return nothingApplied();
     const host = stripPort(req.host);
     let local: Applied[] | undefined;
@@ -141,8 +146,9 @@ export function buildRateLimiter(table: RateLimitTable | undefined, deps: RateLi
     if (!local && !global) return nothingApplied();
 
     const decisions: RuleDecision[] = [];
-    const limitedLocally = local ? takeLocal(local, counters, now, decisions) : false;
-    if (!global || limitedLocally) return decide(decisions, [], undefined, 0);
+    const dryRun = opts?.dryRun === true;
+    const limitedLocally = local ? takeLocal(local, counters, now, decisions, dryRun) : false;
+    if (!global || limitedLocally || dryRun) return decide(decisions, [], undefined, 0);
     return checkGlobal(global, decisions);
   }
 
@@ -178,14 +184,14 @@ export function buildRateLimiter(table: RateLimitTable | undefined, deps: RateLi
  * Local rules: enforced ones all or none (one isolate runs one request at a time between awaits, so
  * check-and-take here is atomic); each shadow rule on its own. True when an enforced rule limited.
  */
-function takeLocal(applied: Applied[], counters: LocalCounters, now: number, out: RuleDecision[]): boolean {
+function takeLocal(applied: Applied[], counters: LocalCounters, now: number, out: RuleDecision[], dryRun: boolean): boolean {
   const item = (a: Applied) => ({ limit: a.rule.entry.limit, state: counters.get(a.rule.entry.id, a.key), cost: 1 });
   const enforced = applied.filter((a) => !a.policy.entry.shadow);
   const takes = new Map<Applied, AtomicTake>();
   takeAll(enforced.map(item), now).forEach((t, i) => takes.set(enforced[i]!, t));
   for (const a of applied) {
     const t = takes.get(a) ?? takeAll([item(a)], now)[0]!;
-    if (t.commit) counters.set(a.rule.entry.id, a.key, t.state);
+    if (t.commit && !dryRun) counters.set(a.rule.entry.id, a.key, t.state);
     out.push(localDecision(a, t));
   }
   return enforced.length > 0 && !takes.get(enforced[0]!)!.commit;

@@ -4,7 +4,7 @@
  * ceiling passes the max it stops growing, and a draw above the max is clamped to it — so the wait is
  * always ≤ max, and equals max with the clamped draws' probability, as in Envoy.
  */
-import type { RetryBackoff } from "./retry-policy.js";
+import type { RetryBackoff } from "../../config/compile/retry-policy.js";
 
 /**
  * @param n the retry number, 1 for the first retry

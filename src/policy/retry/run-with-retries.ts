@@ -17,12 +17,12 @@
  */
 import type { LocalReply, ResponseFlag } from "../local-reply.js";
 import { backoffMs } from "./backoff.js";
-import type { RetryPolicy } from "./retry-policy.js";
+import type { RetryPolicy } from "../../config/compile/retry-policy.js";
 import { shouldRetry, type UpstreamOutcome } from "./should-retry.js";
 import { upstreamResetReply, upstreamTimeoutReply } from "./upstream-replies.js";
 
 /** A failed attempt as `makeRequest` reports it (a Response is the success case). */
-export type AttemptFailure = Extract<UpstreamOutcome, { kind: "connect-failure" | "reset" | "overflow" }>;
+export type AttemptFailure = Extract<UpstreamOutcome, { kind: "connect-failure" | "reset" | "overflow" | "local-reply" }>;
 export type AttemptResult = Response | AttemptFailure;
 
 export interface AttemptContext {
@@ -141,6 +141,8 @@ function finish(
       return local(upstreamResetReply(outcome.refusedStream ? "remote refused stream reset" : "connection termination", retried, outcome.detail));
     case "overflow":
       return local(upstreamResetReply("overflow", retried));
+    case "local-reply":
+      return local(outcome.reply);
     case "per-try-timeout":
     case "timeout":
       return local(upstreamTimeoutReply());

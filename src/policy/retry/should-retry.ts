@@ -3,7 +3,8 @@
  * (`wouldRetryFromHeaders` / `wouldRetryFromReset`) with the token meanings of the router docs.
  * The retry budget (attempts left, total timeout) is `runWithRetries`' business, not this function's.
  */
-import { RETRY_ON, type RetryPolicy } from "./retry-policy.js";
+import { RETRY_ON, type RetryPolicy } from "../../config/compile/retry-policy.js";
+import type { LocalReply } from "../local-reply.js";
 
 /** What came back from one upstream attempt. */
 export type UpstreamOutcome =
@@ -20,7 +21,12 @@ export type UpstreamOutcome =
   /** The concurrency limit (`connectionPool`) refused the attempt. */
   | { kind: "overflow" }
   /** The route's whole-request `timeout` expired during this attempt (never retried: the budget is spent). */
-  | { kind: "timeout" };
+  | { kind: "timeout" }
+  /**
+   * The destination's own policies answered for it (the destination stage: its sidecar's 401/403):
+   * never retried, and not the endpoint's failure.
+   */
+  | { kind: "local-reply"; reply: LocalReply };
 
 const GRPC_TOKENS: ReadonlyArray<readonly [grpcStatus: number, flag: number]> = [
   [1, RETRY_ON.cancelled],
@@ -45,6 +51,8 @@ export function shouldRetry(policy: RetryPolicy, outcome: UpstreamOutcome): bool
       return false;
     case "overflow":
       // Circuit-breaker overflow is cluster-wide: retrying would only add load (never retried).
+      return false;
+    case "local-reply":
       return false;
     case "connect-failure":
       // A connect failure is a reset that happened before any request byte was sent.

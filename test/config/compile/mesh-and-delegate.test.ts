@@ -7,6 +7,7 @@ import type { HTTPMatchRequest, HTTPRoute } from "../../../src/config/schemas/vi
 import type { Route } from "../../../src/config/snapshot.js";
 import { mergeHTTPMatchRequests, mergeHTTPRoute } from "../../../src/config/compile/virtual-services.js";
 import { compile, httpGateway, se, vs } from "./fixtures.js";
+import { compileHeaderOps } from "../../../src/config/compile/header-ops.js";
 
 const svc = (name: string, ports = [9080], ns = "default") =>
   se(name, { hosts: [name], resolution: "STATIC", ports: ports.map((p, i) => ({ number: p, name: `http-${i}`, protocol: "HTTP" })), endpoints: [{ address: `binding:${name.toUpperCase()}` }] }, { namespace: ns });
@@ -112,8 +113,8 @@ describe("delegate", () => {
     const d = routes[1]!;
     expect(d.action.kind === "forward" && d.action.destinations[0]!.cluster).toBe("outbound|80|v2|productpage.team.svc.cluster.local");
     expect(d.timeoutMs).toBe(2000);
-    expect(d.headers).toEqual({ request: { set: { x: "leaf" } } });
-    expect(routes[3]!.headers).toEqual({ request: { set: { x: "root" } } });
+    expect(d.headerOps).toEqual(compileHeaderOps({ request: { set: { x: "leaf" } } }));
+    expect(routes[3]!.headerOps).toEqual(compileHeaderOps({ request: { set: { x: "root" } } }));
     expect(routes[1]!.source).toEqual({ kind: "VirtualService", namespace: "default", name: "root", http: 1, delegate: { namespace: "team", name: "pp", http: 0 } });
   });
 

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { Cluster, Route, Snapshot } from "../../../src/config/snapshot.js";
 import { bookinfo, compile, dr, httpGateway, se, vs, we } from "./fixtures.js";
+import { compileHeaderOps } from "../../../src/config/compile/header-ops.js";
 
 const REVIEWS = "reviews.default.svc.cluster.local";
 
@@ -33,8 +34,14 @@ describe("compileSnapshot: Bookinfo", () => {
 
   it("records version and gateway workload", () => {
     expect(snap.version).toBe(1);
-    expect(snap.gateway).toEqual({ labels: { istio: "ingressgateway" }, namespace: "istio-system" });
-    expect(snap.policies).toEqual({});
+    expect(snap.gateway).toEqual({
+      labels: { istio: "ingressgateway" },
+      namespace: "istio-system",
+      serviceAccount: "istio-ingressgateway-service-account",
+      principal: "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account",
+      policySet: 0,
+    });
+    expect(snap.policySets[0]).toEqual({ peerAuthn: { mode: "PERMISSIVE", from: {} }, jwt: { rules: [] }, authz: { custom: [], deny: [], allow: [], audit: [] } });
   });
 
   it("builds one route config per gateway port with narrowed virtual hosts", () => {
@@ -94,7 +101,12 @@ describe("compileSnapshot: Bookinfo", () => {
   it("binding endpoints, selected by subset labels", () => {
     const c = (name: string): Cluster => snap.clusters[name]!;
     expect(c(`outbound|9080||${REVIEWS}`).endpoints.map((e) => e.kind === "binding" && e.binding)).toEqual(["REVIEWS_V1", "REVIEWS_V2", "REVIEWS_V3"]);
-    expect(c(`outbound|9080|v2|${REVIEWS}`).endpoints).toEqual([{ kind: "binding", binding: "REVIEWS_V2", labels: { version: "v2" } }]);
+    expect(c(`outbound|9080|v2|${REVIEWS}`).endpoints).toEqual([{ kind: "binding", binding: "REVIEWS_V2", labels: { version: "v2" }, workload: expect.any(Number), policySet: 0 }]);
+    // a member of a MESH_INTERNAL ServiceEntry is a workload: the binding names its Worker
+    const v2 = c(`outbound|9080|v2|${REVIEWS}`).endpoints[0]!;
+    expect(snap.workloads[v2.workload!]).toEqual({
+      name: "reviews-v2", namespace: "default", labels: { version: "v2" }, serviceAccount: "default", principal: "cluster.local/ns/default/sa/default",
+    });
     // a subset whose labels select nothing still exists, with no endpoints (503 UH)
     expect(c(`outbound|9080|v4|${REVIEWS}`).endpoints).toEqual([]);
     expect(c(`outbound|9080|v2|${REVIEWS}`)).toMatchObject({
@@ -120,9 +132,12 @@ describe("compileSnapshot: Bookinfo", () => {
   });
 
   it("WorkloadEntries selected by workloadSelector in the ServiceEntry's namespace", () => {
-    expect(snap.clusters["outbound|9080||ratings.default.svc.cluster.local"]!.endpoints).toEqual([
-      { kind: "binding", binding: "RATINGS", labels: { app: "ratings", version: "v1" }, workloadEntry: "WorkloadEntry/default/ratings-v1" },
+    const endpoints = snap.clusters["outbound|9080||ratings.default.svc.cluster.local"]!.endpoints;
+    expect(endpoints).toEqual([
+      { kind: "binding", binding: "RATINGS", labels: { app: "ratings", version: "v1" }, workloadEntry: "WorkloadEntry/default/ratings-v1", workload: expect.any(Number), policySet: 0 },
     ]);
+    // the WorkloadEntry names the workload
+    expect(snap.workloads[endpoints[0]!.workload!]).toMatchObject({ name: "ratings-v1", namespace: "default" });
   });
 
   it("address endpoints: port from endpoint ports[name], else targetPort, else the port", () => {
@@ -325,8 +340,8 @@ describe("compileSnapshot: route fields", () => {
     ]);
     expect(r[0]!.action).toEqual({ kind: "redirect", uri: "/new", authority: "n.com", derivePort: "FROM_REQUEST_PORT", redirectCode: 301 });
     expect(r[1]!.action).toEqual({ kind: "directResponse", status: 418, body: { string: "teapot" } });
-    expect(r[1]!.headers).toEqual({ response: { set: { "content-type": "text/plain" } } });
-    expect(r[2]).toMatchObject({ timeoutMs: 1500, retries: { attempts: 3, retryOn: "5xx" }, fault: { abort: { httpStatus: 503 } }, corsPolicy: { allowOrigins: [{ exact: "https://a.com" }] } });
+    expect(r[1]!.headerOps).toEqual(compileHeaderOps({ response: { set: { "content-type": "text/plain" } } }));
+    expect(r[2]).toMatchObject({ timeoutMs: 1500, retryPolicy: { attempts: 3, retryOn: ["5xx"] }, fault: { abort: { httpStatus: 503 } }, cors: { allowOrigins: [{ exact: "https://a.com" }] } });
     expect(r[2]!.mirrors).toEqual([{ host: "m.default.svc.cluster.local", port: 80, cluster: "outbound|80||m.default.svc.cluster.local", percentage: 25 }]);
     expect(r[3]!.mirrors!.map((m) => [m.host, m.percentage])).toEqual([["m1.default.svc.cluster.local", 100]]);
     expect(r[4]!.mirrors).toBeUndefined();

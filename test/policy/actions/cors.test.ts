@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CorsPolicy } from "../../../src/config/schemas/virtual-service.js";
-import { compileCors, corsFor, isCorsPreflight, translateCors } from "../../../src/policy/cors.js";
+import { compileCors, isCorsPreflight, translateCors } from "../../../src/policy/cors.js";
 import { compile, httpGateway, req, vs } from "../../config/compile/fixtures.js";
 import { buildRouter } from "../../../src/router/index.js";
 
@@ -122,7 +122,7 @@ describe("cors translation and caching", () => {
     expect(translateCors({ allowOrigin: ["x"] }).allowOrigins).toEqual([{ exact: "x" }]);
   });
 
-  it("corsFor compiles once per route object and is undefined without a policy", () => {
+  it("the compiler translates corsPolicy; the runtime half hydrates from it", () => {
     const snapshot = compile([
       httpGateway("g", ["*"]),
       vs("v", {
@@ -138,9 +138,9 @@ describe("cors translation and caching", () => {
     const withCors = router.route(req({ authority: "x.com", path: "/cors" }));
     const without = router.route(req({ authority: "x.com", path: "/" }));
     if (withCors.outcome !== "matched" || without.outcome !== "matched") throw new Error("no match");
-    const c = corsFor(withCors.route)!;
-    expect(corsFor(withCors.route)).toBe(c);
-    expect(corsFor(without.route)).toBeUndefined();
+    expect(withCors.route.cors).toEqual(translateCors({ allowOrigins: [{ regex: "https://.*\\.x\\.com" }], allowMethods: ["GET"] }));
+    expect(without.route.cors).toBeUndefined();
+    const c = compileCors(withCors.route.cors!);
     const d = c.preflight(preflight("https://app.x.com", { "access-control-request-method": "GET" }));
     expect(d.action).toBe("reply");
   });

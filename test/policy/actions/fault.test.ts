@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { HTTPFaultInjection } from "../../../src/config/schemas/virtual-service.js";
-import { compileFault, faultFor, httpToGrpcStatus, isGrpcRequest, translateFault } from "../../../src/policy/fault.js";
+import { compileFault, httpToGrpcStatus, isGrpcRequest, translateFault } from "../../../src/policy/fault.js";
 import { buildRouter } from "../../../src/router/index.js";
 import { compile, httpGateway, req, vs } from "../../config/compile/fixtures.js";
 import { JUST_BELOW_ONE, seeded, sequence } from "./random.js";
@@ -126,8 +126,8 @@ describe("gRPC helpers", () => {
   });
 });
 
-describe("faultFor through the compiler", () => {
-  it("routes keep their fault; compiled once per route object", () => {
+describe("fault through the compiler", () => {
+  it("routes carry the translated fault; the runtime half decides from it", () => {
     const router = buildRouter(
       compile([
         httpGateway("g", ["*"]),
@@ -144,10 +144,9 @@ describe("faultFor through the compiler", () => {
     const f = router.route(req({ authority: "x.com", path: "/f" }));
     const plain = router.route(req({ authority: "x.com", path: "/" }));
     if (f.outcome !== "matched" || plain.outcome !== "matched") throw new Error("no match");
-    const compiled = faultFor(f.route)!;
-    expect(faultFor(f.route)).toBe(compiled);
-    expect(compiled.decide(Math.random).abort?.status).toBe(503);
-    expect(faultFor(plain.route)).toBeUndefined();
+    expect(f.route.fault).toEqual({ abort: { perMillion: 1_000_000, httpStatus: 503 } });
+    expect(compileFault(f.route.fault)!.decide(Math.random).abort?.status).toBe(503);
+    expect(plain.route.fault).toBeUndefined();
   });
 });
 

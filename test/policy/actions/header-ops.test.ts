@@ -8,10 +8,10 @@ import { describe, expect, it } from "vitest";
 import type { Route, WeightedDestination } from "../../../src/config/snapshot.js";
 import type { Headers as HeadersSpec } from "../../../src/config/schemas/virtual-service.js";
 import {
-  applyRequestHeaderOps, applyResponseHeaderOps, combineHeaderOps, compileHeaderOps, headerOpsFor, isWeightedRoute,
-  NO_HEADER_OPS, type HeaderValueContext,
+  applyRequestHeaderOps, applyResponseHeaderOps, combineHeaderOps, compileHeaderOps, isWeightedRoute,
+  NO_HEADER_OPS, routeHeaderOps, type HeaderValueContext,
 } from "../../../src/policy/header-ops.js";
-import { parseHeaderValue } from "../../../src/policy/header-value.js";
+import { parseHeaderValue } from "../../../src/config/header-value-syntax.js";
 import { buildRouter } from "../../../src/router/index.js";
 import { compile, httpGateway, req, vs } from "../../config/compile/fixtures.js";
 
@@ -172,74 +172,62 @@ describe("route vs destination level (combineHeaderOps)", () => {
   });
 });
 
-describe("headerOpsFor (snapshot routes)", () => {
-  const dest = (subset: string, weight: number, headers?: HeadersSpec): WeightedDestination => ({
-    host: "r", subset, port: 80, cluster: `outbound|80|${subset}|r`, weight, ...(headers ? { headers } : {}),
-  });
-  const route = (destinations: WeightedDestination[], headers?: HeadersSpec): Route => ({
-    name: "t", source: { kind: "default" }, match: {},
-    action: { kind: "forward", destinations, totalWeight: destinations.length > 1 ? destinations.reduce((s, d) => s + d.weight, 0) : 0 },
-    ...(headers ? { headers } : {}),
-  });
+describe("route and destination ops in compiled snapshots (routeHeaderOps)", () => {
+  const routeOf = (http: Record<string, unknown>[]) => {
+    const m = buildRouter(compile([httpGateway("g", ["*"]), vs("v", { hosts: ["x.com"], gateways: ["g"], http })])).route(req({ authority: "x.com", path: "/" }));
+    if (m.outcome !== "matched") throw new Error("no match");
+    return m.route;
+  };
+  const destinations = (r: Route): WeightedDestination[] => (r.action.kind === "forward" ? r.action.destinations : []);
 
-  it("single destination: destination set wins; cached per route and destination", () => {
-    const d = dest("v1", 0, { request: { set: { x: "dest" } } });
-    const r = route([d], { request: { set: { x: "route" } } });
+  it("single destination: destination set wins", () => {
+    const r = routeOf([{ headers: { request: { set: { x: "route" } } }, route: [{ destination: { host: "r", subset: "v1" }, headers: { request: { set: { x: "dest" } } } }] }]);
     expect(isWeightedRoute(r)).toBe(false);
-    const ops = headerOpsFor(r, d);
-    expect(headerOpsFor(r, d)).toBe(ops);
     const h = new Headers();
-    applyRequestHeaderOps(ops, h);
+    applyRequestHeaderOps(routeHeaderOps(r, destinations(r)[0]), h);
     expect(h.get("x")).toBe("dest");
   });
 
-  it("weighted destinations: route set wins", () => {
-    const a = dest("a", 50, { request: { set: { x: "dest-a" } }, response: { set: { y: "dest-a" } } });
-    const b = dest("b", 50);
-    const r = route([a, b], { request: { set: { x: "route" } }, response: { add: { y: "route" } } });
+  it("weighted destinations: route set wins; a destination without headers takes the route's", () => {
+    const r = routeOf([{
+      headers: { request: { set: { x: "route" } }, response: { add: { y: "route" } } },
+      route: [
+        { destination: { host: "r", subset: "a" }, weight: 50, headers: { request: { set: { x: "dest-a" } }, response: { set: { y: "dest-a" } } } },
+        { destination: { host: "r", subset: "b" }, weight: 50 },
+      ],
+    }]);
     expect(isWeightedRoute(r)).toBe(true);
+    const [a, b] = destinations(r);
     const req1 = new Headers();
-    applyRequestHeaderOps(headerOpsFor(r, a), req1);
+    applyRequestHeaderOps(routeHeaderOps(r, a), req1);
     expect(req1.get("x")).toBe("route");
     const res = new Headers();
-    applyResponseHeaderOps(headerOpsFor(r, a), res);
+    applyResponseHeaderOps(routeHeaderOps(r, a), res);
     expect(res.get("y")).toBe("dest-a, route");
     const resB = new Headers();
-    applyResponseHeaderOps(headerOpsFor(r, b), resB);
+    applyResponseHeaderOps(routeHeaderOps(r, b), resB);
     expect(resB.get("y")).toBe("route");
   });
 
   it("direct-response routes: route ops only", () => {
-    const r: Route = { name: "d", source: { kind: "default" }, match: {}, action: { kind: "directResponse", status: 200 }, headers: { response: { set: { "content-type": "text/plain" } } } };
+    const r = routeOf([{ headers: { response: { set: { "content-type": "text/plain" } } }, directResponse: { status: 200 } }]);
     const h = new Headers();
-    applyResponseHeaderOps(headerOpsFor(r), h);
+    applyResponseHeaderOps(routeHeaderOps(r), h);
     expect(h.get("content-type")).toBe("text/plain");
     expect(isWeightedRoute(r)).toBe(false);
   });
 
-  it("through the compiler: a weighted rule keeps each destination's headers", () => {
-    const router = buildRouter(
-      compile([
-        httpGateway("g", ["*"]),
-        vs("v", {
-          hosts: ["x.com"],
-          gateways: ["g"],
-          http: [{
-            headers: { request: { set: { "x-level": "route" }, remove: ["x-drop"] } },
-            route: [
-              { destination: { host: "r", subset: "a" }, weight: 100, headers: { request: { set: { "x-level": "dest", "x-dest": "a" } } } },
-              { destination: { host: "r", subset: "b" }, weight: 0 },
-            ],
-          }],
-        }),
-      ]),
-    );
-    const m = router.route(req({ authority: "x.com", path: "/" }));
-    if (m.outcome !== "matched") throw new Error("no match");
-    expect(isWeightedRoute(m.route)).toBe(true); // Istio: more than one destination listed ⇒ weighted clusters
-    const d = m.route.action.kind === "forward" ? m.route.action.destinations[0]! : undefined;
+  it("a weighted rule keeps each destination's headers", () => {
+    const r = routeOf([{
+      headers: { request: { set: { "x-level": "route" }, remove: ["x-drop"] } },
+      route: [
+        { destination: { host: "r", subset: "a" }, weight: 100, headers: { request: { set: { "x-level": "dest", "x-dest": "a" } } } },
+        { destination: { host: "r", subset: "b" }, weight: 0 },
+      ],
+    }]);
+    expect(isWeightedRoute(r)).toBe(true); // Istio: more than one destination listed ⇒ weighted clusters
     const h = new Headers({ "x-drop": "1" });
-    applyRequestHeaderOps(headerOpsFor(m.route, d), h);
+    applyRequestHeaderOps(routeHeaderOps(r, destinations(r)[0]), h);
     expect(Object.fromEntries(h)).toEqual({ "x-level": "route", "x-dest": "a" });
   });
 });

@@ -50,7 +50,6 @@ describe("policy scope", () => {
     expect(table.deny.map((p) => p.name)).toEqual(["b-deny", "a-deny"]);
     expect(table.audit.map((p) => p.name)).toEqual(["audit"]);
     expect(table.allow.map((p) => p.name)).toEqual(["allow"]);
-    expect(table.workload).toEqual({ namespace: "gateways", labels: CLASSIC.gatewayLabels });
     expect(JSON.parse(JSON.stringify(table))).toEqual(table);
   });
 });

@@ -7,7 +7,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { MeshOptions } from "../../../src/config/mesh-options.js";
 import type { Resource } from "../../../src/config/resource.js";
-import { compilePeerAuthn, peerAuthnMode, type PeerAuthnMode } from "../../../src/policy/peer-authn/peer-authentication.js";
+import { compilePeerAuthn, composePeerAuthn, type PeerAuthnMode, type PeerAuthnTable } from "../../../src/config/compile/peer-authentication.js";
+import type { PolicyWorkload } from "../../../src/config/compile/policy-attachment.js";
+import { peerAuthnMode as modeOf } from "../../../src/policy/peer-authn/peer-mode.js";
+
+/** The mode for the gateway, or for another workload composed from the same policies. */
+const peerAuthnMode = (table: PeerAuthnTable | undefined, port: number, workload?: PolicyWorkload): PeerAuthnMode =>
+  modeOf(table && (workload ? composePeerAuthn(table.policies, workload) : table.gateway), port);
 import { checkPeerIdentity, edgeClientCert, edgePeerMode, spiffeIdentity, type PeerCaller } from "../../../src/policy/peer-authn/peer-identity.js";
 import { decodeRfc9440, subjectAltNames } from "../../../src/policy/peer-authn/x509-san.js";
 import { pa } from "./fixtures.js";
@@ -47,7 +53,7 @@ describe("precedence", () => {
     expect(peerAuthnMode(table, 9080)).toBe("PERMISSIVE");
     expect(peerAuthnMode(table, 9080, { namespace: "bookinfo", labels: { app: "reviews", version: "v2" } })).toBe("STRICT");
     expect(peerAuthnMode(table, 9080, { namespace: "bookinfo", labels: { app: "ratings" } })).toBe("PERMISSIVE");
-    // memoized per workload: look-alike label sets stay apart
+    // look-alike label sets stay apart
     const tricky = compilePeerAuthn([pa("s", { selector: { matchLabels: { a: "b", c: "d" } }, ...mode("STRICT") }, { namespace: "bookinfo" })], GW);
     expect(peerAuthnMode(tricky, 1, { namespace: "bookinfo", labels: { a: "b,c=d" } })).toBe("PERMISSIVE");
     expect(peerAuthnMode(tricky, 1, { namespace: "bookinfo", labels: { a: "b", c: "d" } })).toBe("STRICT");

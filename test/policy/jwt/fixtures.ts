@@ -7,7 +7,7 @@ import type { MeshOptions } from "../../../src/config/mesh-options.js";
 import type { Resource } from "../../../src/config/resource.js";
 import type { JWTRule, RequestAuthenticationSpec } from "../../../src/config/schemas/request-authentication.js";
 import { buildJwtAuthenticator, type JwtAuthenticatorDeps, type JwtEvent, type JwtOutcome } from "../../../src/policy/jwt/jwt-authenticator.js";
-import { compileRequestAuthn } from "../../../src/policy/jwt/jwt-authn-table.js";
+import { compileRequestAuthn } from "../../../src/config/compile/request-authentication.js";
 import { JwksStore, type JwksStoreOptions } from "../../../src/policy/jwt/jwks-store.js";
 
 export const MESH: MeshOptions = { gatewayLabels: { istio: "ingressgateway" }, gatewayNamespace: "istio-system", trustDomain: "cluster.local" };

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { Resource } from "../../../src/config/resource.js";
 import type { RequestAuthenticationSpec } from "../../../src/config/schemas/request-authentication.js";
-import { compileRequestAuthn } from "../../../src/policy/jwt/jwt-authn-table.js";
+import { compileRequestAuthn } from "../../../src/config/compile/request-authentication.js";
 import { ISSUER, JWKS_URI, MESH, ra, rule } from "./fixtures.js";
 
 const one = (spec: RequestAuthenticationSpec, namespace = "istio-system") => [ra("r", spec, { namespace })];
@@ -19,13 +19,22 @@ describe("scope: which RequestAuthentications reach the gateway", () => {
     ["selector matching the gateway labels", one({ selector: { matchLabels: { istio: "ingressgateway" } }, jwtRules: [rule()] }), true],
     ["selector for another workload", one({ selector: { matchLabels: { app: "reviews" } }, jwtRules: [rule()] }), false],
     ["empty matchLabels selects all", one({ selector: { matchLabels: {} }, jwtRules: [rule()] }), true],
-    ["targetRefs naming a Gateway", one({ targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "gw" }], jwtRules: [rule()] }), true],
-    ["targetRef (singular) naming a Gateway", one({ targetRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "gw" }, jwtRules: [rule()] }), true],
+    // A classic gateway (no gateway.networking.k8s.io/gateway-name label) takes no targetRefs policy,
+    // as pilot decides for AuthorizationPolicy too; a Gateway API gateway takes those naming it (below).
+    ["targetRefs naming a Gateway, classic gateway", one({ targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "gw" }], jwtRules: [rule()] }), false],
     ["targetRefs naming a Service only", one({ targetRefs: [{ kind: "Service", name: "reviews" }], jwtRules: [rule()] }), false],
     ["no jwtRules", one({}), false],
   ];
   it.each(rows)("%s", (_n, resources, expected) => {
     expect(applies(resources)).toBe(expected);
+  });
+
+  it("a Gateway API gateway takes targetRef(s) naming its Gateway, in its own namespace", () => {
+    const mesh = { gatewayLabels: { "gateway.networking.k8s.io/gateway-name": "gw" }, gatewayNamespace: "istio-system" };
+    const ref = (name: string) => ({ group: "gateway.networking.k8s.io", kind: "Gateway", name });
+    expect(compileRequestAuthn(one({ targetRefs: [ref("gw")], jwtRules: [rule()] }), mesh).rules).toHaveLength(1);
+    expect(compileRequestAuthn(one({ targetRef: ref("gw"), jwtRules: [rule()] }), mesh).rules).toHaveLength(1);
+    expect(compileRequestAuthn(one({ targetRefs: [ref("other")], jwtRules: [rule()] }), mesh).rules).toHaveLength(0);
   });
 
   it("a non-root gateway namespace takes its own namespace and the root namespace", () => {

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { JWTRule } from "../../../src/config/schemas/request-authentication.js";
 import { applyJwtOutcome, removeQueryParams, type JwtOutcome } from "../../../src/policy/jwt/jwt-authenticator.js";
-import { translateJwtRule } from "../../../src/policy/jwt/jwt-authn-table.js";
+import { translateJwtRule } from "../../../src/config/compile/request-authentication.js";
 import { extractTokens, indexLocations, parseCookies } from "../../../src/policy/jwt/token-locations.js";
 import { FakeIdp, harness, jwks, ra, rule, sign, testKeys, type Keys } from "./fixtures.js";
 

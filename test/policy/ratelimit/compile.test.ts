@@ -3,8 +3,8 @@
  * (targetRefs, hosts, workload scope), one for rules (limits in ms, header names, shards).
  */
 import { describe, expect, it } from "vitest";
-import { compileRateLimits } from "../../../src/policy/ratelimit/compile.js";
-import type { Attachment, RateLimitRuleEntry } from "../../../src/policy/ratelimit/table.js";
+import { compileRateLimits } from "../../../src/config/compile/rate-limits.js";
+import type { Attachment, RateLimitRuleEntry } from "../../../src/config/compile/rate-limit-table.js";
 import { GATEWAY, MESH, resources, table } from "./harness.js";
 
 const policy = (ns: string, spec: string) => `

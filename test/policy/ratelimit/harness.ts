@@ -6,13 +6,13 @@ import { expect } from "vitest";
 import { loadText } from "../../../src/config/loader.js";
 import type { Resource } from "../../../src/config/resource.js";
 import { validateDocuments } from "../../../src/config/validate.js";
-import { compileRateLimits } from "../../../src/policy/ratelimit/compile.js";
+import { compileRateLimits } from "../../../src/config/compile/rate-limits.js";
 import type { GlobalRateLimitStore, GlobalTake, GlobalTakeResult } from "../../../src/policy/ratelimit/global-store.js";
 import { takeAll, type LimitState } from "../../../src/policy/ratelimit/limit.js";
 import { LocalCounters } from "../../../src/policy/ratelimit/local-counters.js";
 import { buildRateLimiter, type RateLimiter, type RateLimiterDeps } from "../../../src/policy/ratelimit/rate-limiter.js";
 import type { RateLimitRequest } from "../../../src/policy/ratelimit/request.js";
-import type { RateLimitTable } from "../../../src/policy/ratelimit/table.js";
+import type { RateLimitTable } from "../../../src/config/compile/rate-limit-table.js";
 
 export const MESH = { gatewayLabels: { istio: "ingressgateway" }, gatewayNamespace: "istio-system" };
 

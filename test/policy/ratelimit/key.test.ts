@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { KeyPart } from "../../../src/config/schemas/rate-limit-policy.js";
 import { compileKey, maskAddress, MAX_KEY_LENGTH } from "../../../src/policy/ratelimit/key.js";
-import { translateKeyPart } from "../../../src/policy/ratelimit/compile.js";
+import { translateKeyPart } from "../../../src/config/compile/rate-limits.js";
 import type { RateLimitRequest } from "../../../src/policy/ratelimit/request.js";
 
 function req(over: Partial<RateLimitRequest> & { h?: Record<string, string> } = {}): RateLimitRequest {

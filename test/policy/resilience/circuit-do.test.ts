@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { Circuit } from "../../../src/durable/circuit.js";
 import type { CircuitReport } from "../../../src/policy/outlier/circuit-api.js";
 import { CircuitView } from "../../../src/policy/outlier/circuit-view.js";
-import { compileOutlierDetection } from "../../../src/policy/outlier/outlier-config.js";
+import { compileOutlierDetection } from "../../../src/config/compile/outlier-detection.js";
 
 let seq = 0;
 const cluster = () => `outbound|8080||circuit-test-${Date.now()}-${++seq}.default.svc.cluster.local`;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { ConnectionPoolSettings } from "../../../src/config/schemas/destination-rule.js";
 import { compileConcurrencyLimit, ConcurrencyLimiter, ConcurrencyLimiters, overflowReply } from "../../../src/policy/concurrency-limit.js";
-import { compileRetryPolicy } from "../../../src/policy/retry/retry-policy.js";
+import { compileRetryPolicy } from "../../../src/config/compile/retry-policy.js";
 import { runWithRetries } from "../../../src/policy/retry/run-with-retries.js";
 import { FakeClock } from "./fake-clock.js";
 

@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import type { OutlierDetection } from "../../../src/config/schemas/destination-rule.js";
 import type { CircuitReport, CircuitSnapshot } from "../../../src/policy/outlier/circuit-api.js";
 import { CircuitView } from "../../../src/policy/outlier/circuit-view.js";
-import { compileOutlierDetection, outlierOutcomeOf, type OutlierConfig, type OutlierOutcome } from "../../../src/policy/outlier/outlier-config.js";
+import { compileOutlierDetection, type OutlierConfig } from "../../../src/config/compile/outlier-detection.js";
+import { outlierOutcomeOf, type OutlierOutcome } from "../../../src/policy/outlier/outlier-outcome.js";
 import { OutlierState } from "../../../src/policy/outlier/outlier-state.js";
 
 describe("compileOutlierDetection", () => {

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { HTTPRetry } from "../../../src/config/schemas/virtual-service.js";
 import { backoffCeilingMs, backoffMs } from "../../../src/policy/retry/backoff.js";
-import { compileRetryPolicy, DEFAULT_RETRY_ON, type RetryPolicy } from "../../../src/policy/retry/retry-policy.js";
+import { compileRetryPolicy, DEFAULT_RETRY_ON, type RetryPolicy } from "../../../src/config/compile/retry-policy.js";
 import { shouldRetry, type UpstreamOutcome } from "../../../src/policy/retry/should-retry.js";
 
 describe("compileRetryPolicy", () => {

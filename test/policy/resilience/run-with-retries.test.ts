@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { HTTPRetry } from "../../../src/config/schemas/virtual-service.js";
-import { compileRetryPolicy } from "../../../src/policy/retry/retry-policy.js";
+import { compileRetryPolicy } from "../../../src/config/compile/retry-policy.js";
 import { runWithRetries, type AttemptContext, type AttemptResult } from "../../../src/policy/retry/run-with-retries.js";
 import { FakeClock } from "./fake-clock.js";
 

@@ -1,17 +1,21 @@
-/** Stage 8a: VirtualService `fault` — delay (flag DI), then abort (flag FI), each drawn independently. */
-import { faultFor, isGrpcRequest } from "../../../policy/fault.js";
-import { addFlag } from "../../chain/request-context.js";
+/**
+ * Stage 9a: VirtualService `fault` — delay (flag DI), then abort (flag FI), each drawn independently.
+ * A dry run draws the same way but does not wait out the delay.
+ */
+import { isGrpcRequest } from "../../../policy/fault.js";
 import type { RequestFilter } from "../../chain/filter.js";
+import { addFlag, record } from "../../chain/request-context.js";
 
 export const faultFilter: RequestFilter = {
   name: "fault",
   async onRequest(rc) {
-    const fault = rc.decision && faultFor(rc.decision.route);
+    const fault = rc.decision?.runtime.fault;
     if (!fault) return undefined;
-    const decision = fault.decide(Math.random, { grpc: isGrpcRequest(rc.headers) });
+    const decision = fault.decide(rc.random, { grpc: isGrpcRequest(rc.headers) });
+    record(rc, "fault", { policy: { delay: fault.delay, abort: fault.abort }, delayMs: decision.delayMs ?? 0, aborted: decision.abort !== undefined });
     if (decision.delayMs) {
       addFlag(rc, "DI");
-      await new Promise((ok) => setTimeout(ok, decision.delayMs));
+      if (!rc.dryRun) await new Promise((ok) => setTimeout(ok, decision.delayMs));
     }
     return decision.abort;
   },

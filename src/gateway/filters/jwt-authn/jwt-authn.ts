@@ -1,29 +1,32 @@
 /**
- * Stage 4: RequestAuthentication. No token passes with no principal; a bad one gets 401 (403 for an
+ * Gateway stage, 4: RequestAuthentication (north-south). No token passes with no principal; a bad one gets 401 (403 for an
  * audience mismatch, as Envoy) with Envoy's reason text. A good one yields claims for claim-based
  * routes and AuthorizationPolicy; the token is stripped unless `forwardOriginalToken`.
  *
  * The request path stays a string: it is never re-parsed as a URL (which would read `//host/x` as a
  * host and re-encode bytes), so every later stage sees exactly the normalized path of stage 1.
  */
-import { applyJwtOutcome, removeQueryParams } from "../../../policy/jwt/index.js";
-import { mutableHeaders, type RequestContext } from "../../chain/request-context.js";
+import { applyJwtOutcome, removeQueryParams, type JwtOutcome } from "../../../policy/jwt/index.js";
+import { gatewaySecurity } from "../../chain/authz-view.js";
+import { mutableHeaders, record } from "../../chain/request-context.js";
 import type { RequestFilter } from "../../chain/filter.js";
 
 export const jwtAuthnFilter: RequestFilter = {
   name: "jwt_authn",
   async onRequest(rc) {
-    const authn = rc.live.policies.jwt;
+    if (rc.listener === "mesh") return undefined;
+    const authn = gatewaySecurity(rc).jwt;
     if (!authn.enabled) return undefined;
     let url: URL | undefined;
     const hasQuery = rc.path.includes("?");
     const outcome = await authn.authenticate({
       headers: rc.headers,
-      get url() { return (url ??= jwtUrl(rc)); }, // built only for a query token or a denial's realm
+      get url() { return (url ??= jwtUrl(rc.scheme, rc.authority, rc.path)); }, // built only for a query token or a denial's realm
       query: hasQuery ? undefined : null,
       method: rc.method,
       waitUntil: rc.waitUntil,
     });
+    record(rc, "jwt_authn", describeJwtOutcome(outcome));
     if (outcome.kind === "deny") return outcome.reply;
     let path = rc.path;
     if (outcome.kind === "ok" && Object.keys(outcome.setHeaders).length > 0) {
@@ -47,13 +50,20 @@ export const jwtAuthnFilter: RequestFilter = {
 };
 
 /** A URL for reading token query parameters and building the realm, with the path set verbatim. */
-export function jwtUrl(rc: RequestContext): URL {
-  const url = new URL(`${rc.scheme}://gateway.invalid`);
+export function jwtUrl(scheme: string, authority: string, path: string): URL {
+  const url = new URL(`${scheme}://gateway.invalid`);
   try {
-    url.host = rc.authority;
+    url.host = authority;
   } catch { /* keep the placeholder host for an unusable Host header */ }
-  const q = rc.path.indexOf("?");
-  url.pathname = q < 0 ? rc.path : rc.path.slice(0, q);
-  url.search = q < 0 ? "" : rc.path.slice(q);
+  const q = path.indexOf("?");
+  url.pathname = q < 0 ? path : path.slice(0, q);
+  url.search = q < 0 ? "" : path.slice(q);
   return url;
+}
+
+/** What explain shows of a JWT outcome. */
+export function describeJwtOutcome(outcome: JwtOutcome): Record<string, unknown> {
+  if (outcome.kind === "ok") return { token: "valid", principal: outcome.principal, issuer: outcome.issuer };
+  if (outcome.kind === "none") return { token: "none" };
+  return { token: "invalid", status: outcome.reply.status, body: outcome.reply.body };
 }

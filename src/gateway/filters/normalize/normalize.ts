@@ -8,13 +8,15 @@ import { localReply } from "../../../policy/local-reply.js";
 import { normalizePath } from "../../../router/path-normalization.js";
 import { sanitizeEdgeHeaders } from "./edge-headers.js";
 import type { RequestFilter } from "../../chain/filter.js";
+import { record } from "../../chain/request-context.js";
 
 export const normalizeFilter: RequestFilter = {
   name: "normalize",
   onRequest(rc) {
-    const path = normalizePath(rc.path, rc.live.policies.mesh.pathNormalization);
+    const path = normalizePath(rc.path, rc.live.mesh.pathNormalization);
     // Envoy refuses a path its canonicalizer cannot take (`%00`): 400, details path_normalization_failed.
     if (path === undefined) return localReply(400, "", "-");
+    record(rc, "normalize", { mode: rc.live.mesh.pathNormalization, path });
     rc.path = path;
     if (rc.listener === "gateway") sanitizeEdgeHeaders(rc);
     // Envoy keeps a client's x-request-id on internal requests and generates one otherwise; at the

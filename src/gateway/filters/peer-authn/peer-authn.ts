@@ -1,28 +1,27 @@
 /**
- * Stage 2b: PeerAuthentication and workload identity (DESIGN §3). East-west callers carry the SPIFFE
- * identity of their binding; edge clients have one only with a client certificate Cloudflare verified
- * (`request.cf.tlsClientAuth`). STRICT (or a Gateway server with `tls.mode: MUTUAL`) refuses callers
- * without one; the identity becomes `source.principal`.
+ * Gateway stage, 3: client identity at the edge (DESIGN §3). Edge clients have an identity only with a
+ * client certificate Cloudflare verified (`request.cf.tlsClientAuth`); it becomes `source.principal`.
+ * As at Istio's ingress gateway, what the edge demands is the Gateway server's `tls.mode`: `MUTUAL`
+ * (or `ISTIO_MUTUAL`) refuses clients without a verified certificate. PeerAuthentication governs
+ * sidecars, not gateway listeners — a mesh-wide STRICT must not lock the internet out — so it is
+ * enforced by the destination stage, where a member's or the gateway's own identity is checked.
  */
 import { checkPeerIdentity, edgeClientCert, edgePeerMode } from "../../../policy/peer-authn/peer-identity.js";
-import { peerAuthnMode } from "../../../policy/peer-authn/peer-authentication.js";
 import type { RequestFilter } from "../../chain/filter.js";
+import { record } from "../../chain/request-context.js";
 
 export const peerAuthnFilter: RequestFilter = {
   name: "peer_authn",
   onRequest(rc) {
-    const table = rc.live.policies.peerAuthn;
-    const serverTlsMode = rc.vhost?.virtualHost.tlsMode;
-    if (rc.caller.kind === "mesh") {
-      const check = checkPeerIdentity(peerAuthnMode(table, rc.port), { kind: "mesh", principal: rc.caller.principal });
-      if (!check.ok) return check.reply;
-      rc.sourcePrincipal = check.principal;
+    if (rc.listener === "mesh") return undefined;
+    const cf = (rc.request as { cf?: { tlsClientAuth?: Parameters<typeof edgeClientCert>[0] } }).cf;
+    const mode = edgePeerMode("PERMISSIVE", rc.vhost?.virtualHost.tlsMode);
+    if (mode === "PERMISSIVE" && !cf?.tlsClientAuth) {
+      record(rc, "peer_authn", { mode, principal: null });
       return undefined;
     }
-    const cf = (rc.request as { cf?: { tlsClientAuth?: Parameters<typeof edgeClientCert>[0] } }).cf;
-    const mode = edgePeerMode(peerAuthnMode(table, rc.port), serverTlsMode);
-    if (mode === "PERMISSIVE" && !cf?.tlsClientAuth) return undefined;
     const check = checkPeerIdentity(mode, { kind: "edge", clientCert: edgeClientCert(cf?.tlsClientAuth) });
+    record(rc, "peer_authn", check.ok ? { mode, principal: check.principal ?? null } : { mode, denied: check.details });
     if (!check.ok) return check.reply;
     rc.sourcePrincipal = check.principal;
     return undefined;

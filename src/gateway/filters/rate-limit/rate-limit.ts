@@ -5,14 +5,14 @@
  */
 import { clientAddresses } from "../../../policy/client-ip.js";
 import type { RateLimitOutcome } from "../../../policy/ratelimit/index.js";
-import type { RequestContext } from "../../chain/request-context.js";
+import { record, type RequestContext } from "../../chain/request-context.js";
 import type { FilterResult, RequestFilter } from "../../chain/filter.js";
 import { ensureRoute } from "../route/route.js";
 
 export const rateLimitFilter: RequestFilter = {
   name: "rate_limit",
   onRequest(rc) {
-    const limiter = rc.live.policies.rateLimiter;
+    const limiter = rc.live.rateLimiter;
     if (limiter.empty) return undefined;
     const route = ensureRoute(rc);
     const source = route?.route.source;
@@ -21,18 +21,19 @@ export const rateLimitFilter: RequestFilter = {
       path: rc.path,
       method: rc.method,
       headers: rc.headers,
-      remoteIp: clientAddresses(rc.request.headers, rc.live.policies.mesh.numTrustedProxies).remoteIp,
+      remoteIp: clientAddresses(rc.request.headers, rc.live.mesh.numTrustedProxies).remoteIp,
       claims: rc.claims,
       listener: rc.listener,
       port: rc.port,
       routeName: route?.routeName,
       virtualService: source?.namespace && source.name ? `${source.namespace}/${source.name}` : undefined,
-    });
+    }, undefined, rc.dryRun ? { dryRun: true } : undefined);
     return pending instanceof Promise ? pending.then((o) => settle(rc, o)) : settle(rc, pending);
   },
 };
 
 function settle(rc: RequestContext, outcome: RateLimitOutcome): FilterResult {
+  record(rc, "rate_limit", { limited: outcome.limited, decisions: outcome.decisions, ...(rc.dryRun ? { note: "a dry run takes no tokens; global limits are not asked" } : {}) });
   if (outcome.limited) return outcome.reply;
   const headers = outcome.headers;
   if (headers && Object.keys(headers).length) {

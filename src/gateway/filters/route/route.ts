@@ -6,12 +6,13 @@
  */
 import type { MatchedRoute } from "../../../router/index.js";
 import { localReply } from "../../../policy/local-reply.js";
-import type { RequestContext } from "../../chain/request-context.js";
+import { record, type RequestContext } from "../../chain/request-context.js";
+import type { RouteRuntime } from "../../runtime/hydrate.js";
 import { routeInput } from "../../chain/route-input.js";
 import type { RequestFilter } from "../../chain/filter.js";
 
 /** The matched route of this request, or undefined; looked up at most once. */
-export function ensureRoute(rc: RequestContext): MatchedRoute | undefined {
+export function ensureRoute(rc: RequestContext): MatchedRoute<RouteRuntime> | undefined {
   if (!rc.routeLooked) {
     rc.routeLooked = true;
     const decision = rc.vhost ? rc.live.router.match(rc.vhost, routeInput(rc)) : undefined;
@@ -23,6 +24,10 @@ export function ensureRoute(rc: RequestContext): MatchedRoute | undefined {
 export const routeMatchFilter: RequestFilter = {
   name: "route",
   onRequest(rc) {
-    return ensureRoute(rc) ? undefined : localReply(404, "", "NR");
+    const d = ensureRoute(rc);
+    record(rc, "route", d
+      ? { name: d.routeName, source: d.route.source, index: d.routeIndex, match: d.match, action: d.route.action.kind }
+      : { matched: false });
+    return d ? undefined : localReply(404, "", "NR");
   },
 };

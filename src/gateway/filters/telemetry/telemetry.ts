@@ -19,7 +19,7 @@ export function report(rc: RequestContext, response: Response): void {
     routeName: rc.decision?.routeName ?? "",
     durationMs,
   });
-  if (!rc.live.policies.telemetry.accessLog) return;
+  if (!rc.live.telemetry.accessLog) return;
   // Envoy's default access log fields (Istio's JSON format), as one structured log line.
   console.log(JSON.stringify({
     start_time: new Date(rc.startedAt).toISOString(),

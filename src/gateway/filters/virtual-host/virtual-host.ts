@@ -10,14 +10,14 @@
  * rate limits, the upstream Host) sees the host that was chosen, never the loopback address.
  * A deployed gateway never does this.
  */
-import type { Snapshot } from "../../../config/snapshot.js";
 import { stripPort } from "../../../config/hosts.js";
 import { httpsRedirect } from "../../../policy/redirect.js";
 import type { SelectedVirtualHost } from "../../../router/index.js";
 import { localReply } from "../../../policy/local-reply.js";
-import type { RequestContext } from "../../chain/request-context.js";
+import { record, type RequestContext } from "../../chain/request-context.js";
 import { routeInput } from "../../chain/route-input.js";
 import type { RequestFilter } from "../../chain/filter.js";
+import type { RouteRuntime } from "../../runtime/hydrate.js";
 
 export const virtualHostFilter: RequestFilter = {
   name: "virtual_host",
@@ -30,8 +30,12 @@ export const virtualHostFilter: RequestFilter = {
         rc.authority = dev.authority;
       }
     }
-    if (!vhost) return localReply(404, "", "NR");
+    if (!vhost) {
+      record(rc, "virtual_host", { host: rc.authority, found: false });
+      return localReply(404, "", "NR");
+    }
     rc.vhost = vhost;
+    record(rc, "virtual_host", { ...vhost.ref, httpsRedirect: vhost.httpsRedirect, tlsMode: vhost.virtualHost.tlsMode });
     if (vhost.httpsRedirect && rc.scheme === "http") {
       const r = httpsRedirect({ scheme: rc.scheme, authority: rc.authority, path: rc.path, port: rc.port });
       return localReply(r.status, "", "-", { location: r.location });
@@ -41,17 +45,12 @@ export const virtualHostFilter: RequestFilter = {
 };
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
-const domainsBySnapshot = new WeakMap<Snapshot, string[]>();
 
-function devLoopbackHost(rc: RequestContext): { vhost: SelectedVirtualHost; authority: string } | undefined {
+function devLoopbackHost(rc: RequestContext): { vhost: SelectedVirtualHost<RouteRuntime>; authority: string } | undefined {
   if (rc.listener !== "gateway" || rc.env.ISTHMUS_DEV !== "true" || !LOOPBACK.has(stripPort(rc.authority))) return undefined;
-  const snapshot = rc.live.snapshot;
-  let domains = domainsBySnapshot.get(snapshot);
-  if (!domains) {
-    // One concrete name per virtual host (`*.example.com` → `x.example.com`), in route-config order.
-    domains = snapshot.listeners.gateway.routeConfigs.flatMap((c) => c.virtualHosts.map((v) => (v.domains[0] ?? "*").replace(/^\*/, "x")));
-    domainsBySnapshot.set(snapshot, domains);
-  }
+  // One concrete name per virtual host (`*.example.com` → `x.example.com`), in route-config order.
+  // Local dev only, so computed per request rather than kept.
+  const domains = rc.live.snapshot.listeners.gateway.routeConfigs.flatMap((c) => c.virtualHosts.map((v) => (v.domains[0] ?? "*").replace(/^\*/, "x")));
   for (const domain of domains) {
     const input = { ...routeInput(rc), authority: domain };
     const vhost = rc.live.router.virtualHost(input);

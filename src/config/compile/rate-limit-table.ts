@@ -2,11 +2,8 @@
  * The compiled rate-limit table: what `compileRateLimits` puts in `Snapshot.policies.rateLimits` and
  * `buildRateLimiter` hydrates. Plain JSON (config_dump prints it); names are the RateLimitPolicy's.
  */
-import type { KeyPart, RateLimitMatch, RateLimitMode } from "../../config/schemas/rate-limit-policy.js";
-import type { Limit } from "./limit.js";
+import type { KeyPart, RateLimitMatch, RateLimitMode } from "../schemas/rate-limit-policy.js";
 
-/** Snapshot `policies` key of the table. */
-export const RATE_LIMITS_TABLE = "rateLimits";
 
 export interface RateLimitTable {
   /** Policies sorted by namespace and name. */
@@ -70,4 +67,22 @@ export interface RateLimitRuleEntry {
    * shard (`rl:<ns>/<policy>:<shard>:<key>`), so a request reaches their counters in one call.
    */
   shard: string;
+}
+
+/** One rule's limit, whichever algorithm it uses (the per-isolate counters and the RateLimiter take from it). */
+export type Limit = TokenBucketLimit | FixedWindowLimit;
+
+export interface TokenBucketLimit {
+  type: "tokenBucket";
+  maxTokens: number;
+  tokensPerFill: number;
+  fillIntervalMs: number;
+}
+
+export interface FixedWindowLimit {
+  type: "fixedWindow";
+  requests: number;
+  /** As written (`minute`), for config_dump and docs. */
+  unit: string;
+  windowMs: number;
 }

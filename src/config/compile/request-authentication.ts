@@ -9,13 +9,12 @@
  *   const jwt = compileRequestAuthn(resources, mesh);   // { rules: [{ issuer: "https://idp", ... }] }
  *   snapshot.policies.jwt = jwt;
  */
-import { parseDuration } from "../../config/duration.js";
-import { selectorMatches } from "../../config/hosts.js";
-import type { MeshOptions } from "../../config/mesh-options.js";
-import { ROOT_NAMESPACE, type Resource } from "../../config/resource.js";
-import { sortByCreation } from "../../config/compile/creation-order.js";
-import { jwksUriOf, type JWTRule, type RequestAuthenticationSpec } from "../../config/schemas/request-authentication.js";
-import type { PolicyTargetReference } from "../../config/schemas/policy-target.js";
+import { parseDuration } from "../duration.js";
+import type { MeshOptions } from "../mesh-options.js";
+import type { Resource } from "../resource.js";
+import { sortByCreation } from "./creation-order.js";
+import { jwksUriOf, type JWTRule, type RequestAuthenticationSpec } from "../schemas/request-authentication.js";
+import { policyAttaches, type PolicyWorkload } from "./policy-attachment.js";
 
 export interface JwtAuthnTable {
   /** One entry per `jwtRules[]` element that applies to the gateway, sorted by issuer (Istio's order). */
@@ -62,16 +61,17 @@ export const DEFAULT_PARAM = "access_token";
 export type GatewayWorkload = Pick<MeshOptions, "gatewayLabels" | "gatewayNamespace">;
 
 const ALWAYS_SPACE_DELIMITED = ["permission", "scope"];
-const GATEWAY_KIND = { group: "gateway.networking.k8s.io", kind: "Gateway" };
 
 /**
- * The JWT table for the gateway workload described by `mesh`. Resources of other kinds are ignored;
+ * The JWT table for a workload: the gateway described by `mesh` unless `workload` names another
+ * (attachment as pilot decides it, see policy-attachment.ts). Resources of other kinds are ignored;
  * RequestAuthentications are expected to be validated already.
  */
-export function compileRequestAuthn(resources: readonly Resource[], mesh: GatewayWorkload): JwtAuthnTable {
+export function compileRequestAuthn(resources: readonly Resource[], mesh: GatewayWorkload, workload?: PolicyWorkload): JwtAuthnTable {
+  const target: PolicyWorkload = workload ?? { namespace: mesh.gatewayNamespace, labels: mesh.gatewayLabels };
   const policies = sortByCreation(
     resources.filter((r) => r.kind === "RequestAuthentication") as unknown as Resource<RequestAuthenticationSpec>[],
-  ).filter((ra) => appliesToGateway(ra, mesh));
+  ).filter((ra) => policyAttaches(ra.spec, ra.metadata.namespace, target));
 
   const rules: JwtRuleTable[] = [];
   for (const ra of policies) {
@@ -82,23 +82,6 @@ export function compileRequestAuthn(resources: readonly Resource[], mesh: Gatewa
   // Istio sorts the providers by issuer so the generated config is deterministic (stable for ties).
   rules.sort((a, b) => compareStrings(a.issuer ?? "", b.issuer ?? ""));
   return { rules };
-}
-
-/**
- * Does this RequestAuthentication select the gateway workload? It must live in the root namespace
- * (mesh-wide) or the gateway's namespace; then `targetRef(s)` naming a Gateway, or a `selector` matching
- * the gateway's labels, or no target at all (namespace-wide).
- */
-export function appliesToGateway(ra: Resource<RequestAuthenticationSpec>, mesh: GatewayWorkload): boolean {
-  const ns = ra.metadata.namespace;
-  if (ns !== ROOT_NAMESPACE && ns !== mesh.gatewayNamespace) return false;
-  const refs: PolicyTargetReference[] = [...(ra.spec.targetRef ? [ra.spec.targetRef] : []), ...(ra.spec.targetRefs ?? [])];
-  if (refs.length > 0) return refs.some(isGatewayRef);
-  return selectorMatches(ra.spec.selector?.matchLabels, mesh.gatewayLabels);
-}
-
-function isGatewayRef(ref: PolicyTargetReference): boolean {
-  return ref.kind === GATEWAY_KIND.kind && (ref.group ?? "") === GATEWAY_KIND.group;
 }
 
 /** One `jwtRules[]` element with Istio's defaults applied. */

@@ -11,21 +11,19 @@
  *   set and not UNSET; `portLevelMtls` of the workload policy then sets per-port modes (UNSET there
  *   inherits the workload's result).
  *
- * The table is plain JSON (`Snapshot.policies.peerAuthn`): the gateway's result precomputed, and the
- * policies compacted so a member workload's mode can be composed the same way (east-west).
+ * Composed once per workload at compile time (security.ts puts the result in each policy set);
+ * src/policy/peer-authn/peer-mode.ts reads the mode for a port per request.
  *
  * @example
- *   snapshot.policies[PEER_AUTHN_TABLE] = compilePeerAuthn(resources, mesh);
- *   peerAuthnMode(table, 443)  // "STRICT" | "PERMISSIVE" | "DISABLE"
+ *   const merged = composePeerAuthn(peerAuthnEntries(resources), { namespace: "default", labels: { app: "reviews" } });
+ *   peerAuthnMode(merged, 9080)  // "STRICT" | "PERMISSIVE" | "DISABLE"
  */
-import { compareByCreation } from "../../config/compile/creation-order.js";
-import { selectorMatches } from "../../config/hosts.js";
-import type { MeshOptions } from "../../config/mesh-options.js";
-import { ROOT_NAMESPACE, type Resource } from "../../config/resource.js";
-import type { MtlsMode, PeerAuthenticationSpec } from "../../config/schemas/peer-authentication.js";
-import type { PolicyWorkload } from "../authz/policy-attachment.js";
-
-export const PEER_AUTHN_TABLE = "peerAuthn";
+import { compareByCreation } from "./creation-order.js";
+import { selectorMatches } from "../hosts.js";
+import type { MeshOptions } from "../mesh-options.js";
+import { ROOT_NAMESPACE, type Resource } from "../resource.js";
+import type { MtlsMode, PeerAuthenticationSpec } from "../schemas/peer-authentication.js";
+import type { PolicyWorkload } from "./policy-attachment.js";
 
 /** An mTLS mode after inheritance (UNSET resolved). */
 export type PeerAuthnMode = Exclude<MtlsMode, "UNSET">;
@@ -56,8 +54,14 @@ export interface PeerAuthnTable {
   policies: PeerAuthnEntry[];
 }
 
-export function compilePeerAuthn(resources: readonly Resource[], mesh: MeshOptions): PeerAuthnTable {
-  const policies = (resources.filter((r) => r.kind === "PeerAuthentication") as unknown as Resource<PeerAuthenticationSpec>[])
+export function compilePeerAuthn(resources: readonly Resource[], mesh: Pick<MeshOptions, "gatewayLabels" | "gatewayNamespace">): PeerAuthnTable {
+  const policies = peerAuthnEntries(resources);
+  return { gateway: composePeerAuthn(policies, { namespace: mesh.gatewayNamespace, labels: mesh.gatewayLabels }), policies };
+}
+
+/** Every PeerAuthentication, compacted, oldest first. */
+export function peerAuthnEntries(resources: readonly Resource[]): PeerAuthnEntry[] {
+  return (resources.filter((r) => r.kind === "PeerAuthentication") as unknown as Resource<PeerAuthenticationSpec>[])
     .sort(compareByCreation)
     .map((r): PeerAuthnEntry => {
       const spec = r.spec ?? {};
@@ -71,7 +75,6 @@ export function compilePeerAuthn(resources: readonly Resource[], mesh: MeshOptio
       }
       return entry;
     });
-  return { gateway: composePeerAuthn(policies, { namespace: mesh.gatewayNamespace, labels: mesh.gatewayLabels }), policies };
 }
 
 /** The effective settings for `workload` from the table's policies (already oldest first). */
@@ -98,29 +101,4 @@ export function composePeerAuthn(policies: readonly PeerAuthnEntry[], workload: 
     for (const [port, m] of Object.entries(workloadPolicy.portLevelMtls)) out.perPort[port] = m && m !== "UNSET" ? m : out.mode;
   }
   return out;
-}
-
-/**
- * The mode for a request arriving on `port` (the gateway listener port, or the member's workload
- * port east-west). `workload` defaults to the gateway. No table (no PeerAuthentication stage yet) ⇒ PERMISSIVE.
- */
-export function peerAuthnMode(table: PeerAuthnTable | undefined, port: number, workload?: PolicyWorkload): PeerAuthnMode {
-  if (!table) return "PERMISSIVE";
-  const merged = workload ? composedFor(table, workload) : table.gateway;
-  return merged.perPort?.[String(port)] ?? merged.mode;
-}
-
-/** Per-table memo of composed workloads, so east-west requests do not recompose per request. */
-const composedByTable = new WeakMap<PeerAuthnTable, Map<string, MergedPeerAuthn>>();
-
-function composedFor(table: PeerAuthnTable, workload: PolicyWorkload): MergedPeerAuthn {
-  let memo = composedByTable.get(table);
-  if (!memo) composedByTable.set(table, (memo = new Map()));
-  const key = JSON.stringify([workload.namespace, Object.entries(workload.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
-  let merged = memo.get(key);
-  if (!merged) {
-    if (memo.size >= 1024) memo.clear();
-    memo.set(key, (merged = composePeerAuthn(table.policies, workload)));
-  }
-  return merged;
 }

@@ -6,12 +6,11 @@
  * namespace > root). Providers and CEL filters are accepted; every enabled entry logs to the Worker's
  * console as one JSON object per request (Workers Logs / `wrangler tail`).
  */
-import { selectorMatches } from "../config/hosts.js";
-import type { MeshOptions } from "../config/mesh-options.js";
-import { ROOT_NAMESPACE, type Resource } from "../config/resource.js";
-import type { TelemetrySpec } from "../config/schemas/telemetry.js";
+import { selectorMatches } from "../hosts.js";
+import type { MeshOptions } from "../mesh-options.js";
+import { ROOT_NAMESPACE, type Resource } from "../resource.js";
+import type { TelemetrySpec } from "../schemas/telemetry.js";
 
-export const TELEMETRY_TABLE = "telemetry";
 
 export interface TelemetryTable {
   accessLog: boolean;

@@ -4,19 +4,19 @@
  * header names to lower case, so the per-request half only compares strings.
  *
  * @example
- *   snapshot.policies[RATE_LIMITS_TABLE] = compileRateLimits(resources, { gatewayLabels, gatewayNamespace });
+ *   snapshot.rateLimits = compileRateLimits(resources, { gatewayLabels, gatewayNamespace });
  */
-import { parseDuration } from "../../config/duration.js";
-import { resolveHost, selectorMatches, splitServerHost } from "../../config/hosts.js";
-import type { MeshOptions } from "../../config/mesh-options.js";
-import { ROOT_NAMESPACE, type Resource } from "../../config/resource.js";
-import type { GatewaySpec } from "../../config/schemas/gateway.js";
+import { parseDuration } from "../duration.js";
+import { resolveHost, selectorMatches, splitServerHost } from "../hosts.js";
+import type { MeshOptions } from "../mesh-options.js";
+import { ROOT_NAMESPACE, type Resource } from "../resource.js";
+import type { GatewaySpec } from "../schemas/gateway.js";
 import {
   WINDOW_MS, type KeyPart, type RateLimitMatch, type RateLimitMode, type RateLimitPolicySpec, type RateLimitRule,
   type RateLimitTargetRef, type WindowUnit,
-} from "../../config/schemas/rate-limit-policy.js";
-import type { Limit } from "./limit.js";
-import type { Attachment, GatewayAttachment, RateLimitPolicyEntry, RateLimitRuleEntry, RateLimitTable } from "./table.js";
+} from "../schemas/rate-limit-policy.js";
+import type { Limit } from "./rate-limit-table.js";
+import type { Attachment, GatewayAttachment, RateLimitPolicyEntry, RateLimitRuleEntry, RateLimitTable } from "./rate-limit-table.js";
 
 /** What compiling needs to know about the gateway workload (MeshOptions and CompileOptions both fit). */
 export type RateLimitMesh = Pick<MeshOptions, "gatewayLabels" | "gatewayNamespace">;

@@ -13,8 +13,8 @@
  * The result is plain data (it can be printed by explain / config_dump); `flags` is the same token set as
  * a bit mask so `shouldRetry` tests a token with one `&`.
  */
-import { parseDuration } from "../../config/duration.js";
-import type { HTTPRetry } from "../../config/schemas/virtual-service.js";
+import { parseDuration } from "../duration.js";
+import type { HTTPRetry } from "../schemas/virtual-service.js";
 
 /** Envoy `x-envoy-retry-on` / `x-envoy-retry-grpc-on` policies, as bits. */
 export const RETRY_ON = {

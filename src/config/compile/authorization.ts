@@ -1,24 +1,21 @@
 /**
- * Compile half of AuthorizationPolicy: the policies that apply to the gateway workload, grouped by
- * action, as plain JSON for `Snapshot.policies.authz` (config_dump shows it). Rules stay as written
- * (validated at admission); `buildAuthorizer` turns them into matchers once per snapshot.
+ * Compile half of AuthorizationPolicy: the policies that apply to one workload (the gateway, or a
+ * destination), grouped by action, as plain JSON in a policy set (security.ts; config_dump shows it).
+ * Rules stay as written (validated at admission); `buildAuthorizer` turns them into matchers once per
+ * snapshot.
  *
  * @example
- *   snapshot.policies[AUTHZ_TABLE] = compileAuthorization(resources, meshOptions(env));
+ *   const authz = compileAuthorization(resources, meshOptions(env));                       // the gateway
+ *   const authzOf = compileAuthorization(resources, mesh, { namespace: "default", labels: { app: "reviews" } });
  */
-import { compareByCreation } from "../../config/compile/creation-order.js";
-import type { MeshOptions } from "../../config/mesh-options.js";
-import type { Resource } from "../../config/resource.js";
-import type { AuthorizationPolicySpec, Rule } from "../../config/schemas/authorization-policy.js";
-import { DRY_RUN_ANNOTATION, parseGoBool } from "../../config/schemas/policy-target.js";
+import { compareByCreation } from "./creation-order.js";
+import type { MeshOptions } from "../mesh-options.js";
+import type { Resource } from "../resource.js";
+import type { AuthorizationPolicySpec, Rule } from "../schemas/authorization-policy.js";
+import { DRY_RUN_ANNOTATION, parseGoBool } from "../schemas/policy-target.js";
 import { policyAttaches, type PolicyWorkload } from "./policy-attachment.js";
 
-/** Key of the table in `Snapshot.policies`. */
-export const AUTHZ_TABLE = "authz";
-
 export interface AuthzTable {
-  /** The workload the policies were selected for (the gateway unless told otherwise). */
-  workload: PolicyWorkload;
   /** Per action, in Istio's order (creation time, then name). */
   custom: AuthzPolicyEntry[];
   deny: AuthzPolicyEntry[];
@@ -39,11 +36,11 @@ export interface AuthzPolicyEntry {
 
 /**
  * @param workload defaults to the gateway (`mesh.gatewayLabels` in `mesh.gatewayNamespace`); pass a
- *   member workload to compile its table for east-west calls.
+ *   destination workload (and the service it is reached through) for the destination stage.
  */
-export function compileAuthorization(resources: readonly Resource[], mesh: MeshOptions, workload?: PolicyWorkload): AuthzTable {
+export function compileAuthorization(resources: readonly Resource[], mesh: Pick<MeshOptions, "gatewayLabels" | "gatewayNamespace">, workload?: PolicyWorkload): AuthzTable {
   const target: PolicyWorkload = workload ?? { namespace: mesh.gatewayNamespace, labels: { ...mesh.gatewayLabels } };
-  const table: AuthzTable = { workload: target, custom: [], deny: [], allow: [], audit: [] };
+  const table: AuthzTable = { custom: [], deny: [], allow: [], audit: [] };
   const policies = (resources.filter((r) => r.kind === "AuthorizationPolicy") as unknown as Resource<AuthorizationPolicySpec>[]).sort(compareByCreation);
   for (const p of policies) {
     const spec = p.spec ?? {};

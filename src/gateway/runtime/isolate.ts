@@ -1,0 +1,45 @@
+/**
+ * State that lives as long as the isolate and outlives config changes: requests in flight per endpoint
+ * (LEAST_REQUEST), concurrency slots per cluster (connection pools), the shared-ejection view of each
+ * cluster (outlier detection), local rate-limit counters, and the parsed MESH_CONFIG var. It is state,
+ * not a cache: nothing here is derived from a snapshot, and each snapshot's runtime (hydrate.ts) is
+ * handed this one object.
+ */
+import { parseMeshConfig, type MeshConfig } from "../../config/mesh-config.js";
+import { ConcurrencyLimiters } from "../../policy/concurrency-limit.js";
+import { InflightRequests } from "../../policy/load-balancer/index.js";
+import type { CircuitView } from "../../policy/outlier/index.js";
+import { LocalCounters } from "../../policy/ratelimit/index.js";
+
+export interface IsolateState {
+  readonly inflight: InflightRequests;
+  readonly concurrency: ConcurrencyLimiters;
+  /** Outlier-detection views by cluster name. */
+  readonly circuits: Map<string, CircuitView>;
+  readonly localCounters: LocalCounters;
+  /** Istio's MeshConfig subset from the MESH_CONFIG var, parsed when the var changes. */
+  meshConfig(env: Env): MeshConfig;
+}
+
+function createIsolateState(): IsolateState {
+  let parsed: { text: string | undefined; config: MeshConfig } | undefined;
+  return {
+    inflight: new InflightRequests(),
+    concurrency: new ConcurrencyLimiters(),
+    circuits: new Map(),
+    localCounters: new LocalCounters(),
+    meshConfig(env) {
+      const text = env.MESH_CONFIG;
+      if (!parsed || parsed.text !== text) {
+        const result = parseMeshConfig(text);
+        for (const e of result.errors) console.error(`MESH_CONFIG: ${typeof e === "string" ? e : JSON.stringify(e)}`);
+        for (const w of result.warnings) console.warn(`MESH_CONFIG: ${typeof w === "string" ? w : JSON.stringify(w)}`);
+        parsed = { text, config: result.config };
+      }
+      return parsed.config;
+    },
+  };
+}
+
+/** This isolate's state. */
+export const isolate: IsolateState = createIsolateState();
