@@ -20,6 +20,7 @@ export const MEMBERS: Member[] = [
   { name: "bookinfo-reviews-v1", entry: "examples/bookinfo/reviews/index.ts", serviceAccount: "bookinfo-reviews", vars: { VERSION: "v1" } },
   { name: "bookinfo-reviews-v2", entry: "examples/bookinfo/reviews/index.ts", serviceAccount: "bookinfo-reviews", vars: { VERSION: "v2", STAR_COLOR: "black" } },
   { name: "bookinfo-reviews-v3", entry: "examples/bookinfo/reviews/index.ts", serviceAccount: "bookinfo-reviews", vars: { VERSION: "v3", STAR_COLOR: "red" } },
+  { name: "httpbin", entry: "examples/httpbin/index.ts", serviceAccount: "httpbin" },
   { name: "test-echo", entry: "test/members/echo.ts", serviceAccount: "test-echo" },
   { name: "test-authz", entry: "test/members/authz.ts", serviceAccount: "test-authz" },
 ];

@@ -45,6 +45,7 @@ const CONFIGS = [
   "examples/bookinfo/reviews/wrangler.v2.toml",
   "examples/bookinfo/reviews/wrangler.v3.toml",
   "examples/bookinfo/ratings/wrangler.toml",
+  "examples/httpbin/wrangler.toml",
 ];
 
 const token = process.env.ISTHMUS_TOKEN || `dev-${randomBytes(18).toString("base64url")}`;

@@ -32,6 +32,12 @@ export interface MeshConfig {
   numTrustedProxies: number;
   /** `pathNormalization.normalization` (`DEFAULT` means `BASE`, the default). */
   pathNormalization: MeshPathNormalization;
+  /**
+   * `outboundTrafficPolicy.mode`: what a member's call through the mesh to a host no ServiceEntry
+   * registers does — `ALLOW_ANY` (default) passes it through (PassthroughCluster), `REGISTRY_ONLY`
+   * answers 502 (BlackHoleCluster).
+   */
+  outboundTrafficPolicy: "ALLOW_ANY" | "REGISTRY_ONLY";
 }
 
 export type MeshExtensionProviders = Record<string, ExtensionProvider>;
@@ -104,7 +110,7 @@ export interface MeshConfigResult {
 export const DEFAULT_EXT_AUTHZ_TIMEOUT_MS = 600_000;
 
 export function defaultMeshConfig(): MeshConfig {
-  return { extensionProviders: {}, numTrustedProxies: 0, pathNormalization: "BASE" };
+  return { extensionProviders: {}, numTrustedProxies: 0, pathNormalization: "BASE", outboundTrafficPolicy: "ALLOW_ANY" };
 }
 
 /** Parses the `MESH_CONFIG` var; empty or absent gives the defaults. */
@@ -121,7 +127,7 @@ export function parseMeshConfig(text: string | undefined): MeshConfigResult {
 
 /** MeshConfig fields Isthmus reads elsewhere or ignores on purpose (a warning, not an error). */
 const IGNORED_FIELDS = new Set([
-  "accessLogFile", "accessLogEncoding", "accessLogFormat", "enableTracing", "defaultProviders", "outboundTrafficPolicy",
+  "accessLogFile", "accessLogEncoding", "accessLogFormat", "enableTracing", "defaultProviders",
   "connectTimeout", "localityLbSetting", "defaultHttpRetryPolicy", "defaultVirtualServiceExportTo",
   "defaultDestinationRuleExportTo", "defaultServiceExportTo", "rootNamespace", "trustDomain", "trustDomainAliases",
   "enableAutoMtls", "ingressClass", "ingressService", "ingressControllerMode", "ingressSelector", "protocolDetectionTimeout",
@@ -147,6 +153,13 @@ export function meshConfigFromValue(value: unknown): MeshConfigResult {
       case "pathNormalization": {
         const mode = parsePathNormalization(field, key, errors);
         if (mode) config.pathNormalization = mode;
+        break;
+      }
+      case "outboundTrafficPolicy": {
+        const mode = (field as { mode?: unknown } | null)?.mode;
+        if (field === null || typeof field !== "object" || (mode !== undefined && mode !== "ALLOW_ANY" && mode !== "REGISTRY_ONLY"))
+          errors.push({ path: `${key}.mode`, message: `outboundTrafficPolicy.mode must be ALLOW_ANY or REGISTRY_ONLY, got ${JSON.stringify(mode ?? field)}` });
+        else if (mode) config.outboundTrafficPolicy = mode;
         break;
       }
       default:

@@ -6,7 +6,7 @@
 import { parseLabels } from "./hosts.js";
 
 export interface MeshOptions {
-  /** Labels of the gateway workload: Gateways and policies select it by these (default `istio=ingressgateway`). */
+  /** Labels of the gateway workload: Gateways and policies select it by these (default Istio's ingress gateway labels, `app=istio-ingressgateway,istio=ingressgateway`). */
   gatewayLabels: Record<string, string>;
   /** Namespace the gateway workload lives in (default `istio-system`). */
   gatewayNamespace: string;
@@ -28,7 +28,7 @@ export const DEFAULT_GATEWAY_SERVICE_ACCOUNT = "istio-ingressgateway-service-acc
 
 export function meshOptions(vars: MeshVars): MeshOptions {
   return {
-    gatewayLabels: parseLabels(vars.GATEWAY_LABELS ?? "istio=ingressgateway"),
+    gatewayLabels: parseLabels(vars.GATEWAY_LABELS ?? "app=istio-ingressgateway,istio=ingressgateway"),
     gatewayNamespace: vars.GATEWAY_NAMESPACE || "istio-system",
     trustDomain: vars.TRUST_DOMAIN || "cluster.local",
     gatewayServiceAccount: vars.GATEWAY_SERVICE_ACCOUNT || DEFAULT_GATEWAY_SERVICE_ACCOUNT,

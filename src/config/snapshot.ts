@@ -303,6 +303,8 @@ export interface EndpointCommon {
 export interface BindingEndpoint extends EndpointCommon {
   kind: "binding";
   binding: string;
+  /** The workload port, when it differs from the service port (`targetPort`, endpoint `ports`): PeerAuthentication `portLevelMtls` and `destination.port` read it. */
+  port?: number;
 }
 
 /** A network origin (IP or DNS name) fetched over HTTP(S). */

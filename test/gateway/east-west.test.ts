@@ -51,9 +51,10 @@ describe("east-west through MeshEntrypoint", () => {
     expect(await res.text()).toBe("from the mesh VirtualService");
   });
 
-  it("does not resolve the short name from another namespace", async () => {
+  it("does not resolve the short name from another namespace (an unregistered host: passed through, and nothing answers)", async () => {
     const res = await member("other", "x").fetch(new Request("http://echo:8080/items"));
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(503);
+    expect(res.headers.get("x-echo-member")).toBeNull();
   });
 
   it("reaches the service by its namespace-qualified name from another namespace", async () => {

@@ -25,7 +25,7 @@ export default {
 
     const detailsHtml = d
       ? `<dl>${Object.entries(d).filter(([k]) => k !== "id").map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(String(v))}</dd>`).join("")}</dl>`
-      : `<p class="error">Sorry, product details are currently unavailable for this book. (${details.status})</p>`;
+      : `<h4 class="error">Error fetching product details!</h4><p class="error">Sorry, product details are currently unavailable for this book. (${details.status})</p>`;
     const reviewsHtml = r
       ? r.reviews.map((rv) => {
           const stars = rv.rating?.stars
@@ -33,7 +33,7 @@ export default {
             : rv.rating?.error ? `<span class="error">${esc(rv.rating.error)}</span>` : "";
           return `<blockquote><p>${esc(rv.text)}</p><small>${esc(rv.reviewer)}</small> ${stars}</blockquote>`;
         }).join("") + `<p class="served-by">Reviews served by: ${esc(r.podname ?? "?")}</p>`
-      : `<p class="error">Sorry, product reviews are currently unavailable for this book. (${reviews.status})</p>`;
+      : `<h4 class="error">Error fetching product reviews!</h4><p class="error">Sorry, product reviews are currently unavailable for this book. (${reviews.status})</p>`;
     return html(`<h1>The Comedy of Errors</h1><h2>Book Details</h2>${detailsHtml}<h2>Book Reviews</h2>${reviewsHtml}`);
   },
 } satisfies ExportedHandler<MemberEnv>;

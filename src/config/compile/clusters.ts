@@ -85,7 +85,11 @@ function toEndpoint(e: RegistryEndpoint, port: ServicePort): Endpoint {
   if (e.workloadEntry) extra.workloadEntry = e.workloadEntry;
   if (e.workload !== undefined) extra.workload = e.workload;
   if (e.policySet !== undefined) extra.policySet = e.policySet;
-  if (e.address.startsWith(BINDING_PREFIX)) return { kind: "binding", binding: e.address.slice(BINDING_PREFIX.length), ...extra };
   const target = e.ports?.[port.name] ?? port.targetPort ?? port.number;
+  if (e.address.startsWith(BINDING_PREFIX)) {
+    const binding: Endpoint = { kind: "binding", binding: e.address.slice(BINDING_PREFIX.length), ...extra };
+    if (target !== port.number) binding.port = target;
+    return binding;
+  }
   return { kind: "address", address: e.address, port: target, ...extra };
 }

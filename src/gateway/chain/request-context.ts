@@ -84,6 +84,8 @@ export interface RequestContext {
   endpoint?: Endpoint;
   /** Which endpoint served the request (`binding:NAME` or `host:port`). */
   upstreamHost?: string;
+  /** The cluster of a request that has no registry cluster (`PassthroughCluster`, `BlackHoleCluster`). */
+  upstreamCluster?: string;
   /** Envoy response flags for the access log and metrics (`UF,URX`, `DI,FI`); none means `-`. */
   flags: ResponseFlag[];
   /** Applied to the response just before it leaves (route/destination header ops, CORS...). */

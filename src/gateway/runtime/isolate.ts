@@ -21,7 +21,7 @@ export interface IsolateState {
   meshConfig(env: Env): MeshConfig;
 }
 
-function createIsolateState(): IsolateState {
+export function createIsolateState(): IsolateState {
   let parsed: { text: string | undefined; config: MeshConfig } | undefined;
   return {
     inflight: new InflightRequests(),

@@ -9,7 +9,7 @@ import { meshConfigFromValue, parseMeshConfig } from "../../../src/config/mesh-c
 describe("parseMeshConfig", () => {
   it("absent or empty gives the defaults", () => {
     for (const text of [undefined, "", "  \n"]) {
-      expect(parseMeshConfig(text)).toEqual({ config: { extensionProviders: {}, numTrustedProxies: 0, pathNormalization: "BASE" }, errors: [], warnings: [] });
+      expect(parseMeshConfig(text)).toEqual({ config: { extensionProviders: {}, numTrustedProxies: 0, pathNormalization: "BASE", outboundTrafficPolicy: "ALLOW_ANY" }, errors: [], warnings: [] });
     }
   });
 
@@ -117,10 +117,16 @@ accessLogFile: /dev/stdout
 somethingNew: 1
 defaultConfig: {gatewayTopology: {numTrustedProxies: -1, forwardClientCertDetails: SANITIZE_SET}, concurrency: 2}
 pathNormalization: {normalization: LOWERCASE}
+outboundTrafficPolicy: {mode: DENY_ALL}
 `);
-    expect(r.config).toEqual({ extensionProviders: {}, numTrustedProxies: 0, pathNormalization: "BASE" });
-    expect(r.errors.map((e) => e.path)).toEqual(["defaultConfig.gatewayTopology.numTrustedProxies", "pathNormalization.normalization"]);
+    expect(r.config).toEqual({ extensionProviders: {}, numTrustedProxies: 0, pathNormalization: "BASE", outboundTrafficPolicy: "ALLOW_ANY" });
+    expect(r.errors.map((e) => e.path)).toEqual(["defaultConfig.gatewayTopology.numTrustedProxies", "pathNormalization.normalization", "outboundTrafficPolicy.mode"]);
     expect(r.warnings.map((w) => w.path)).toEqual(["accessLogFile", "somethingNew", "defaultConfig.gatewayTopology.forwardClientCertDetails", "defaultConfig.concurrency"]);
+  });
+
+  it("outboundTrafficPolicy.mode: ALLOW_ANY (default) or REGISTRY_ONLY", () => {
+    expect(parseMeshConfig("outboundTrafficPolicy: {mode: REGISTRY_ONLY}").config.outboundTrafficPolicy).toBe("REGISTRY_ONLY");
+    expect(parseMeshConfig("outboundTrafficPolicy: {}").config.outboundTrafficPolicy).toBe("ALLOW_ANY");
   });
 
   it("bad YAML is an error, not a crash", () => {

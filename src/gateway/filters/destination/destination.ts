@@ -60,7 +60,7 @@ export async function destinationStage(rc: RequestContext, cluster: Cluster, end
     : undefined;
   if (trace) rc.dryRun!.stages.destination = trace;
   let request = forwarded.request;
-  const port = endpoint.kind === "address" ? endpoint.port : cluster.port;
+  const port = endpoint.port ?? cluster.port;
 
   // 1. PeerAuthentication
   const caller = rc.listener === "mesh" ? rc.caller.principal : rc.live.gateway.principal;

@@ -10,7 +10,7 @@ import { recordRequest } from "./metrics.js";
 export function report(rc: RequestContext, response: Response): void {
   const durationMs = Date.now() - rc.startedAt;
   const flags = rc.flags.length ? rc.flags.join(",") : "-";
-  const destination = rc.cluster?.host ?? rc.destination?.host ?? "unknown";
+  const destination = rc.cluster?.host ?? rc.upstreamCluster ?? rc.destination?.host ?? "unknown";
   recordRequest({
     listener: rc.listener,
     destinationService: destination,
@@ -30,7 +30,7 @@ export function report(rc: RequestContext, response: Response): void {
     response_flags: flags,
     duration: durationMs,
     upstream_host: rc.upstreamHost ?? null,
-    upstream_cluster: rc.cluster?.name ?? null,
+    upstream_cluster: rc.cluster?.name ?? rc.upstreamCluster ?? null,
     route_name: rc.decision?.routeName ?? null,
     authority: rc.authority,
     x_forwarded_for: rc.request.headers.get("x-forwarded-for"),

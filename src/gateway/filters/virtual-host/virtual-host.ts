@@ -18,6 +18,7 @@ import { record, type RequestContext } from "../../chain/request-context.js";
 import { routeInput } from "../../chain/route-input.js";
 import type { RequestFilter } from "../../chain/filter.js";
 import type { RouteRuntime } from "../../runtime/hydrate.js";
+import { unregisteredHost } from "../../upstream/passthrough.js";
 
 export const virtualHostFilter: RequestFilter = {
   name: "virtual_host",
@@ -31,6 +32,8 @@ export const virtualHostFilter: RequestFilter = {
       }
     }
     if (!vhost) {
+      // East-west to a host the registry does not know: the mesh's outbound traffic policy decides.
+      if (rc.listener === "mesh") return unregisteredHost(rc);
       record(rc, "virtual_host", { host: rc.authority, found: false });
       return localReply(404, "", "NR");
     }

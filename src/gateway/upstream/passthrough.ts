@@ -1,0 +1,38 @@
+/**
+ * A member's call through the mesh to a host that no ServiceEntry registers (Istio's "Accessing
+ * external services"): MeshConfig `outboundTrafficPolicy.mode` decides. `ALLOW_ANY` (the default)
+ * sends it where its URL says, as Envoy's PassthroughCluster does (one attempt, no policies: the
+ * registry knows nothing of the host); `REGISTRY_ONLY` answers 502, as Istio's BlackHoleCluster route.
+ * Register the host with a ServiceEntry to get routing, retries, timeouts, TLS origination and
+ * outlier detection for it.
+ */
+import { localReply, type LocalReply } from "../../policy/local-reply.js";
+import { upstreamResetReply } from "../../policy/retry/index.js";
+import { record, type RequestContext } from "../chain/request-context.js";
+
+export const PASSTHROUGH_CLUSTER = "PassthroughCluster";
+export const BLACKHOLE_CLUSTER = "BlackHoleCluster";
+
+export async function unregisteredHost(rc: RequestContext): Promise<Response | LocalReply> {
+  const mode = rc.live.mesh.outboundTrafficPolicy;
+  record(rc, "virtual_host", { host: rc.authority, registered: false, outboundTrafficPolicy: mode });
+  rc.upstreamHost = rc.authority;
+  if (mode === "REGISTRY_ONLY") {
+    rc.upstreamCluster = BLACKHOLE_CLUSTER;
+    return localReply(502, "", "-");
+  }
+  rc.upstreamCluster = PASSTHROUGH_CLUSTER;
+  if (rc.dryRun) {
+    rc.dryRun.forward = { cluster: PASSTHROUGH_CLUSTER, url: `${rc.scheme}://${rc.authority}${rc.path}` };
+    return new Response(null, { status: 200 });
+  }
+  const headers = new Headers(rc.headers);
+  headers.set("x-request-id", rc.requestId);
+  if (rc.traceparent) headers.set("traceparent", rc.traceparent);
+  if (rc.caller.principal) headers.set("x-forwarded-client-cert", `URI=spiffe://${rc.caller.principal}`);
+  try {
+    return await fetch(new Request(`${rc.scheme}://${rc.authority}${rc.path}`, { method: rc.method, headers, body: rc.request.body, redirect: "manual" }));
+  } catch (e) {
+    return upstreamResetReply("remote connection failure", false, String((e as Error)?.message ?? e));
+  }
+}
