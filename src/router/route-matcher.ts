@@ -6,6 +6,7 @@
 import { RE2JS } from "../config/regex.js";
 import type { ClaimMatcher, HeaderMatcher, QueryParamMatcher, RouteMatch, StringMatch } from "../config/snapshot.js";
 import { asciiLower, type RequestView } from "./request-view.js";
+import { claimAt } from "../config/claim-path.js";
 
 export type Predicate = (req: RequestView) => boolean;
 export type StringTest = (value: string) => boolean;
@@ -145,11 +146,7 @@ function compileClaimMatcher(c: ClaimMatcher, regexes: RegexCache): Predicate {
   const path = c.path;
   const t = c.value ? compileStringMatch(c.value, regexes) : undefined;
   const test = (r: RequestView): boolean => {
-    let v: unknown = r.input.claims;
-    for (const key of path) {
-      if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
-      v = (v as Record<string, unknown>)[key];
-    }
+    const v = claimAt(r.input.claims, path);
     if (v === undefined || v === null) return false;
     if (!t) return true;
     if (typeof v === "string") return t(v);

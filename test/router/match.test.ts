@@ -156,6 +156,8 @@ describe("JWT claims (@request.auth.claims)", () => {
     ["never matches without claims", { headers: { "@request.auth.claims.group": { exact: "admin" } } }, {}, false],
     ["a header with that name is not a claim", { headers: { "@request.auth.claims.group": { exact: "admin" } } }, { headers: { "x-claim": "admin" } }, false],
     ["presence", { headers: { "@request.auth.claims.sub": {} } }, { claims: { sub: "bob" } }, true],
+    ["prototype names are not claims (presence)", { headers: { "@request.auth.claims.constructor": {} } }, { claims: { sub: "bob" } }, false],
+    ["prototype names are not claims (nested)", { headers: { "@request.auth.claims.sub.length": {} } }, { claims: { sub: "bob" } }, false],
     ["non-string claims never match a string matcher", { headers: { "@request.auth.claims.n": { exact: "1" } } }, { claims: { n: 1 } }, false],
     ["withoutHeaders claim", { withoutHeaders: { "@request.auth.claims.sub": { exact: "bob" } } }, { claims: { sub: "alice" } }, true],
     ["withoutHeaders claim miss", { withoutHeaders: { "@request.auth.claims.sub": { exact: "bob" } } }, { claims: { sub: "bob" } }, false],

@@ -12,14 +12,11 @@ import type { AnalysisContext } from "./context.js";
 import { jwtClaimBasedRoutingWithoutRequestAuthN } from "./messages.js";
 import type { RequestAuthenticationSpec, VirtualServiceSpec } from "./specs.js";
 import { findGateway, MESH_GATEWAY } from "./virtual-service-gateways.js";
-
-const CLAIM_HEADER = "@request.auth.claims";
+import { routingClaimPath } from "../claim-path.js";
 
 /** Is `header` a claim key: `@request.auth.claims.a[.b]` or `@request.auth.claims[a][b]` (Istio's jwt.ToRoutingClaim)? */
 export function isClaimHeader(header: string): boolean {
-  if (!header.toLowerCase().startsWith(CLAIM_HEADER)) return false;
-  const rest = header.slice(CLAIM_HEADER.length);
-  return (rest.startsWith(".") && rest.length > 1) || (rest.startsWith("[") && rest.endsWith("]") && rest.length > 2);
+  return routingClaimPath(header) !== undefined;
 }
 
 /** The first claim key a VirtualService routes on, and where it is written. */

@@ -8,6 +8,7 @@
 import { resolveGatewayRef, selectorMatches } from "../hosts.js";
 import type { HTTPMatchRequest, StringMatch } from "../schemas/virtual-service.js";
 import type { ClaimMatcher, HeaderMatcher, QueryParamMatcher, RouteMatch } from "../snapshot.js";
+import { routingClaimPath } from "../claim-path.js";
 
 export interface ListenerContext {
   listener: "gateway" | "mesh";
@@ -19,7 +20,6 @@ export interface ListenerContext {
   gatewayNamespace: string;
 }
 
-const CLAIM_PREFIX = "@request.auth.claims";
 
 /**
  * The RouteMatch for `m` on this listener, or null when the block does not apply to it (wrong port,
@@ -54,7 +54,7 @@ export function translateMatch(m: HTTPMatchRequest | undefined, vsNamespace: str
   const claims: ClaimMatcher[] = [];
   for (const [invert, map] of [[false, m.headers], [true, m.withoutHeaders]] as const) {
     for (const [name, sm] of Object.entries(map ?? {})) {
-      const claimPath = routingClaim(name);
+      const claimPath = routingClaimPath(name);
       const value = stringMatchValue(sm);
       if (claimPath) {
         const c: ClaimMatcher = { path: claimPath };
@@ -104,15 +104,6 @@ export function stringMatchValue(sm: StringMatch | undefined): StringMatch | und
   if (sm.exact !== undefined) return { exact: sm.exact };
   if (sm.prefix !== undefined) return { prefix: sm.prefix };
   if (sm.regex !== undefined && sm.regex !== "*") return { regex: sm.regex };
-  return undefined;
-}
-
-/** `@request.auth.claims.a.b` / `@request.auth.claims[a][b]` → ["a","b"] (Istio jwt.ToRoutingClaim). */
-export function routingClaim(headerName: string): string[] | undefined {
-  if (!headerName.toLowerCase().startsWith(CLAIM_PREFIX)) return undefined;
-  const rest = headerName.slice(CLAIM_PREFIX.length);
-  if (rest.startsWith(".") && rest.length > 1) return rest.slice(1).split(".");
-  if (rest.startsWith("[") && rest.endsWith("]") && rest.length > 2) return rest.slice(1, -1).split("][");
   return undefined;
 }
 

@@ -13,6 +13,7 @@ import { joinPath } from "../loader.js";
 import { ipBlockError } from "./ip-block.js";
 import { checkDryRunAnnotation, checkTargeting, targetingFields } from "./policy-target.js";
 import type { KindValidator, RuleContext } from "./registry.js";
+import { authzClaimPath } from "../claim-path.js";
 
 const strings = z.array(z.string()).optional();
 const serviceAccounts = z
@@ -222,7 +223,6 @@ export const CONDITION_KEYS = [
 const FIXED_KEYS = new Set<string>(CONDITION_KEYS);
 
 const HEADER_KEY = /^request\.headers\[[^[\]]+\]$/;
-const CLAIM_KEY = /^request\.auth\.claims(\[[^[\]]+\])+$/;
 
 /**
  * Why `key` is not a condition key Istio accepts, or undefined. Accepted: the fixed keys above,
@@ -232,7 +232,7 @@ const CLAIM_KEY = /^request\.auth\.claims(\[[^[\]]+\])+$/;
 export function conditionKeyError(key: string): string | undefined {
   if (FIXED_KEYS.has(key)) return undefined;
   if (key.startsWith("request.headers")) return HEADER_KEY.test(key) ? undefined : `bad key ${JSON.stringify(key)}: should have format request.headers[<header-name>]`;
-  if (key.startsWith("request.auth.claims")) return CLAIM_KEY.test(key) ? undefined : `bad key ${JSON.stringify(key)}: should have format request.auth.claims[<claim>] (nested: request.auth.claims[a][b])`;
+  if (key.startsWith("request.auth.claims")) return authzClaimPath(key) ? undefined : `bad key ${JSON.stringify(key)}: should have format request.auth.claims[<claim>] (nested: request.auth.claims[a][b])`;
   if (key.startsWith("experimental.envoy.filters.")) {
     const open = key.indexOf("[");
     return key.endsWith("]") && open > 0 && open < key.length - 2 ? undefined : `bad key ${JSON.stringify(key)}: should have format a[b]`;

@@ -3,6 +3,7 @@
  * networking/v1alpha3/virtual_service.proto as served by Istio's CRD (JSON names, strict objects);
  * the rules follow the validation webhook (pkg/config/validation validateVirtualService & co).
  */
+import { routingClaimPath } from "../claim-path.js";
 import { z } from "zod";
 import { parseDuration } from "../duration.js";
 import { regexError } from "../regex.js";
@@ -273,16 +274,12 @@ export const GRPC_STATUS_NAMES: ReadonlySet<string> = new Set([
 /** Largest `directResponse.body` Istio admits (1 MiB). */
 export const MAX_DIRECT_RESPONSE_BODY = 1024 * 1024;
 
-const JWT_CLAIM_PREFIX = "@request.auth.claims";
-
 /**
  * Is `name` a JWT-claim routing key (`@request.auth.claims.sub`, `@request.auth.claims[groups]`)? Such
  * keys match validated JWT claims rather than a header (Istio jwt.ToRoutingClaim).
  */
 export function isJwtClaimKey(name: string): boolean {
-  if (!name.toLowerCase().startsWith(JWT_CLAIM_PREFIX)) return false;
-  const rest = name.slice(JWT_CLAIM_PREFIX.length);
-  return (rest.startsWith(".") && rest.length > 1) || (rest.startsWith("[") && rest.endsWith("]") && rest.length > 2);
+  return routingClaimPath(name) !== undefined;
 }
 
 /** Does the VirtualService apply to gateways only (it lists gateways and not `mesh`)? */

@@ -54,6 +54,8 @@ export interface SecurityRuntime {
   /** Which authorization steps have work (skipped entirely otherwise). */
   readonly hasCustom: boolean;
   readonly hasRbac: boolean;
+  /** Nothing to enforce (no STRICT port, no JWT rule, no AuthorizationPolicy): the stage is a lookup. */
+  readonly inert: boolean;
 }
 
 export interface LiveConfig {
@@ -145,6 +147,10 @@ function hydrateCluster(cluster: Cluster, env: Env, isolate: IsolateState): Clus
 function hydrateSecurity(set: PolicySet, mesh: MeshConfig): SecurityRuntime {
   const authorizer = buildAuthorizer(set.authz, { providers: mesh.extensionProviders });
   for (const w of authorizer.warnings) console.warn(`AuthorizationPolicy: ${w}`);
+  const hasCustom = set.authz.custom.length > 0;
+  const hasRbac = set.authz.deny.length + set.authz.allow.length + set.authz.audit.length > 0;
+  // Without JWT rules or AuthorizationPolicies, only STRICT can refuse anything.
+  const permissive = set.peerAuthn.mode !== "STRICT" && Object.values(set.peerAuthn.perPort ?? {}).every((m) => m !== "STRICT");
   return {
     set,
     jwt: buildJwtAuthenticator(set.jwt, {
@@ -152,7 +158,8 @@ function hydrateSecurity(set: PolicySet, mesh: MeshConfig): SecurityRuntime {
       now: () => Date.now(),
     }),
     authorizer,
-    hasCustom: set.authz.custom.length > 0,
-    hasRbac: set.authz.deny.length + set.authz.allow.length + set.authz.audit.length > 0,
+    hasCustom,
+    hasRbac,
+    inert: permissive && set.jwt.rules.length === 0 && !hasCustom && !hasRbac,
   };
 }

@@ -3,6 +3,7 @@
  * names pilot uses for `to.hosts`/`methods`/`paths`). `from` and `to` fields compile through the same
  * keys, as in pilot's model (`principals` ≡ `source.principal`, `ports` ≡ `destination.port`, ...).
  */
+import { authzClaimPath, claimAt } from "../../config/claim-path.js";
 import { isPathTemplate } from "../../config/schemas/authorization-policy.js";
 import {
   claimValueMatcher,
@@ -88,11 +89,7 @@ export class AuthzAttributes {
 
   /** A claim by path (`[a][b]` → ["a", "b"]); `scope` and `permission` split on spaces, as Istio does. */
   claim(path: readonly string[]): unknown {
-    let v: unknown = this.view.auth?.claims;
-    for (const key of path) {
-      if (typeof v !== "object" || v === null || Array.isArray(v) || !Object.hasOwn(v, key)) return undefined;
-      v = (v as Record<string, unknown>)[key];
-    }
+    const v = claimAt(this.view.auth?.claims, path);
     if (path.length === 1 && (path[0] === "scope" || path[0] === "permission") && typeof v === "string") return v.split(" ").filter((s) => s !== "");
     return v;
   }
@@ -110,7 +107,6 @@ function anyString(value: unknown, m: ValueMatcher): boolean {
 const NEVER: Predicate = () => false;
 
 const HEADER_KEY = /^request\.headers\[([^[\]]+)\]$/;
-const CLAIM_KEY = /^request\.auth\.claims((\[[^[\]]+\])+)$/;
 
 /** Internal keys for operation fields (pilot's `:authority`, `:method`, path matcher). */
 export const HOST_KEY = ":authority";
@@ -191,9 +187,8 @@ export function attributeCompiler(key: string, policyNamespace: string): ((value
       return (a) => m(a.header(name));
     };
   }
-  const claim = CLAIM_KEY.exec(key);
-  if (claim) {
-    const path = [...claim[1]!.matchAll(/\[([^[\]]+)\]/g)].map((g) => g[1]!);
+  const path = authzClaimPath(key);
+  if (path) {
     return (v) => {
       const m = claimValueMatcher(v);
       return (a) => anyString(a.claim(path), m);

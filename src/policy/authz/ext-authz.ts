@@ -28,6 +28,7 @@
  *   }
  */
 import type { ExtAuthzHttpProvider } from "../../config/mesh-config.js";
+import { withDeadline } from "../deadline.js";
 import { localReply, toResponse, type LocalReply } from "../local-reply.js";
 import type { AuthzRequestView } from "./request-view.js";
 
@@ -135,7 +136,7 @@ export async function checkExternalAuthz(
   let response: Response;
   try {
     const target = provider.service.kind === "binding" ? bindingOf(deps, provider.service.binding) : deps;
-    response = await withTimeout((signal) => target.fetch(new Request(check, { signal })), provider.timeoutMs);
+    response = await withDeadline(provider.timeoutMs, (signal) => target.fetch(new Request(check, { signal })));
   } catch {
     return failure(provider);
   }
@@ -196,22 +197,6 @@ function bindingOf(deps: ExtAuthzDeps, name: string): FetcherLike {
   const b = deps.bindings?.[name] as FetcherLike | undefined;
   if (!b || typeof b.fetch !== "function") throw new Error(`no service binding ${name}`);
   return b;
-}
-
-async function withTimeout<T>(run: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new Error("ext_authz timeout"));
-    }, ms);
-  });
-  try {
-    return await Promise.race([run(controller.signal), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Header pairs with repeated `set-cookie` kept apart (Headers iteration joins other repeats). */

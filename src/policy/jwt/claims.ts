@@ -4,19 +4,11 @@
  * as Envoy puts them in dynamic metadata (`spaceDelimitedClaims`, `scope` and `permission` split on
  * spaces), and claim values copied to headers (`outputClaimToHeaders`).
  */
+import { claimAt, dottedClaimPath } from "../../config/claim-path.js";
 
-/**
- * A claim by name, nested with dots (`a.b.c`), as jwt_verify_lib `StructUtils::GetValue` walks it:
- * every step but the last must be an object. Own properties only.
- */
-export function claimAt(payload: Record<string, unknown>, name: string): unknown {
-  let current: unknown = payload;
-  for (const part of name.split(".")) {
-    if (current === null || typeof current !== "object" || Array.isArray(current)) return undefined;
-    if (!Object.prototype.hasOwnProperty.call(current, part)) return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current;
+/** A claim by its dotted name (`a.b.c`), as jwt_verify_lib `StructUtils::GetValue` walks it. */
+export function claimByName(payload: Record<string, unknown>, name: string): unknown {
+  return claimAt(payload, dottedClaimPath(name));
 }
 
 /**

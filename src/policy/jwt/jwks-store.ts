@@ -13,6 +13,7 @@
  *   fetch, each waiting with its own deadline.
  */
 import { KeySet } from "./key-set.js";
+import { DeadlineExceeded, withDeadline } from "../deadline.js";
 
 export type RemoteJwksSource = { kind: "uri"; uri: string } | { kind: "discovery"; issuer: string };
 
@@ -111,7 +112,7 @@ export class JwksStore {
     if (!entry.inflight || now - entry.inflight.startedAt > budget) {
       entry.attemptedAt = now;
       // Bounded by its own deadline too, so a hung endpoint counts as a failure (negative-cached).
-      const promise: Promise<KeySet | undefined> = withDeadline(this.load(source, timeoutMs, ctx), budget)
+      const promise: Promise<KeySet | undefined> = withDeadline(budget, () => this.load(source, timeoutMs, ctx))
         .catch(() => undefined)
         .then((keys) => {
           if (keys) {
@@ -123,7 +124,8 @@ export class JwksStore {
         });
       entry.inflight = { promise, startedAt: now };
     }
-    return withDeadline(entry.inflight.promise, budget).catch(() => undefined);
+    const inflight = entry.inflight.promise;
+    return withDeadline(budget, () => inflight).catch(() => undefined);
   }
 
   private async load(source: RemoteJwksSource, timeoutMs: number, ctx: JwksFetchContext): Promise<KeySet | undefined> {
@@ -169,10 +171,10 @@ export class JwksStore {
 
   private fetchText(uri: string, timeoutMs: number, ctx: JwksFetchContext): Promise<string> {
     const { maxBytes } = this.options;
-    const run = async () => {
+    const run = async (signal: AbortSignal) => {
       // Called unbound: Workers' global fetch throws "Illegal invocation" when `this` is another object.
       const doFetch = ctx.fetch;
-      const res = await doFetch(uri, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/json" } });
+      const res = await doFetch(uri, { signal, headers: { accept: "application/json" } });
       if (!res.ok) {
         await res.body?.cancel();
         throw new Error(`status ${res.status}`);
@@ -187,7 +189,7 @@ export class JwksStore {
       return text;
     };
     // The abort signal stops a real fetch; the deadline also covers a fetch that ignores it.
-    return withDeadline(run(), timeoutMs);
+    return withDeadline(timeoutMs, run);
   }
 }
 
@@ -195,28 +197,6 @@ export class JwksStore {
 export const isolateJwksStore = new JwksStore();
 
 const DEADLINE_SLACK_MS = 50;
-
-class DeadlineExceeded extends Error {
-  constructor() {
-    super("timeout");
-  }
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new DeadlineExceeded()), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
 
 function errorText(e: unknown): string {
   if (e instanceof DeadlineExceeded) return "timeout";

@@ -17,7 +17,7 @@
  */
 import { isCorsPreflight } from "../cors.js";
 import { localReply, type LocalReply } from "../local-reply.js";
-import { claimAt, claimHeaderValue, normalizeClaims } from "./claims.js";
+import { claimByName, claimHeaderValue, normalizeClaims } from "./claims.js";
 import type { JwtAuthnTable, JwtRuleTable } from "../../config/compile/request-authentication.js";
 import { responseCodeDetails, statusCode, statusText, type JwtStatus } from "./jwt-status.js";
 import { audiencesAllowed, checkTime, CLOCK_SKEW_SECONDS, parseJwt, type ParsedJwt } from "./jwt-token.js";
@@ -254,7 +254,7 @@ function okOutcome(
     if (rule.outputPayloadToHeader && !set.has(rule.outputPayloadToHeader)) set.set(rule.outputPayloadToHeader, verified.jwt.payloadSegment);
     for (const { header, claim } of rule.outputClaimToHeaders) {
       if (set.has(header)) continue;
-      const value = claimHeaderValue(claimAt(verified.jwt.payload, claim));
+      const value = claimHeaderValue(claimByName(verified.jwt.payload, claim));
       if (value !== undefined) set.set(header, value);
     }
   }

@@ -10,6 +10,7 @@
 import { parseIpAddress } from "../../config/schemas/ip-block.js";
 import type { KeyPart } from "../../config/schemas/rate-limit-policy.js";
 import { pathOnly, type RateLimitRequest } from "./request.js";
+import { claimAt, dottedClaimPath } from "../../config/claim-path.js";
 
 /** Longest key kept as written. */
 export const MAX_KEY_LENGTH = 256;
@@ -54,8 +55,8 @@ function compilePart(part: KeyPart): PartReader {
   }
   if (part.claim) {
     const { name, default: fallback } = part.claim;
-    const path = name.split(".");
-    return (req) => claimValue(req.claims, name, path) ?? fallback;
+    const path = dottedClaimPath(name);
+    return (req) => claimValue(req.claims, path) ?? fallback;
   }
   if (part.path) return (req) => pathOnly(req.path);
   if (part.method) return (req) => req.method;
@@ -64,18 +65,9 @@ function compilePart(part: KeyPart): PartReader {
   return () => constant;
 }
 
-/** A claim by name; a name with dots reaches into nested objects unless a top-level claim has that exact name. */
-export function claimValue(claims: Record<string, unknown> | undefined, name: string, path: readonly string[]): string | undefined {
-  if (!claims) return undefined;
-  let v: unknown = claims[name];
-  if (v === undefined && path.length > 1) {
-    v = claims;
-    for (const seg of path) {
-      if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
-      v = (v as Record<string, unknown>)[seg];
-    }
-  }
-  return claimString(v);
+/** A claim by its dotted name (`org.team` reaches into nested objects, as RequestAuthentication outputs do). */
+export function claimValue(claims: Record<string, unknown> | undefined, path: readonly string[]): string | undefined {
+  return claimString(claimAt(claims, path));
 }
 
 function claimString(v: unknown): string | undefined {

@@ -19,6 +19,7 @@
  *   // ...forward, then add outcome.headers to the response
  */
 import { stripPort } from "../../config/hosts.js";
+import { withDeadline } from "../deadline.js";
 import { localReply, type LocalReply } from "../local-reply.js";
 import { compileAttachment, type AttachmentTest } from "./attachment.js";
 import { shardName, type GlobalRateLimitStore, type GlobalTake, type GlobalTakeResult } from "./global-store.js";
@@ -227,19 +228,11 @@ async function callShard(store: GlobalRateLimitStore | undefined, s: Shard): Pro
   try {
     const call = store.take(s.name, s.key, takes);
     const timeout = s.policy.entry.timeoutMs;
-    const results = timeout === undefined ? await call : await withTimeout(call, timeout);
+    const results = timeout === undefined ? await call : await withDeadline(timeout, () => call);
     return Array.isArray(results) && results.length === takes.length ? results : undefined;
   } catch {
     return undefined;
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
 }
 
 function nothingApplied(): RateLimitAllowed {

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { JWTRule } from "../../../src/config/schemas/request-authentication.js";
-import { claimAt, claimHeaderValue, normalizeClaims } from "../../../src/policy/jwt/claims.js";
+import { claimByName as claimAt, claimHeaderValue, normalizeClaims } from "../../../src/policy/jwt/claims.js";
 import type { JwtOk } from "../../../src/policy/jwt/jwt-authenticator.js";
 import { bearer, FakeIdp, harness, jwks, ra, rule, segments, sign, testKeys, type Keys } from "./fixtures.js";
 
@@ -137,7 +137,7 @@ describe("claims for authorization and routing", () => {
 });
 
 describe("claim helpers", () => {
-  it("claimAt walks own properties only", () => {
+  it("a claim by dotted name walks own properties only", () => {
     const payload = Object.assign(Object.create(null) as Record<string, unknown>, { a: { b: { c: 1 } } });
     expect(claimAt(payload, "a.b.c")).toBe(1);
     expect(claimAt(payload, "a.b")).toEqual({ c: 1 });

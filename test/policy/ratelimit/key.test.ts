@@ -31,7 +31,8 @@ describe("key parts", () => {
     { name: "header present but empty is a value", parts: [{ header: { name: "x-api-key", default: "anonymous" } }], req: req({ h: { "x-api-key": "" } }), key: "" },
     { name: "claim", parts: [{ claim: { name: "sub" } }], req: req({ claims: { sub: "alice" } }), key: "alice" },
     { name: "nested claim", parts: [{ claim: { name: "org.id" } }], req: req({ claims: { org: { id: 42 } } }), key: "42" },
-    { name: "dotted top-level claim wins", parts: [{ claim: { name: "org.id" } }], req: req({ claims: { "org.id": "x", org: { id: 42 } } }), key: "x" },
+    // One meaning for a claim name everywhere (src/config/claim-path.ts): dots reach into nested objects.
+    { name: "a dotted name is a path, as in RequestAuthentication outputs", parts: [{ claim: { name: "org.id" } }], req: req({ claims: { "org.id": "x", org: { id: 42 } } }), key: "42" },
     { name: "list claim", parts: [{ claim: { name: "groups" } }], req: req({ claims: { groups: ["a", "b"] } }), key: "a,b" },
     { name: "boolean claim", parts: [{ claim: { name: "admin" } }], req: req({ claims: { admin: true } }), key: "true" },
     { name: "no token: rule does not apply", parts: [{ claim: { name: "sub" } }], req: req(), key: undefined },

@@ -53,7 +53,7 @@ export function destinationSecurity(rc: RequestContext, endpoint: Endpoint): Sec
 
 export async function destinationStage(rc: RequestContext, cluster: Cluster, endpoint: Endpoint, forwarded: ForwardedRequest): Promise<DestinationVerdict> {
   const security = destinationSecurity(rc, endpoint);
-  if (!security) return { allowed: true, request: forwarded.request };
+  if (!security || (security.inert && !rc.dryRun)) return { allowed: true, request: forwarded.request };
   const workload = endpoint.workload !== undefined ? rc.live.workloads[endpoint.workload] : undefined;
   const trace: Record<string, unknown> | undefined = rc.dryRun
     ? { endpoint: endpointLabel(endpoint), workload: workload ? `${workload.namespace}/${workload.name}` : null, principal: workload?.principal ?? null }
