@@ -5,7 +5,8 @@
  */
 import type { ConfigError } from "../config/errors.js";
 import type { KindInfo } from "../config/resource.js";
-import { CliError, type CliIO } from "./command.js";
+import type { CliIO } from "./io.js";
+import { CliError } from "./errors.js";
 
 /** Where the token came from, so a 401 can say which one was refused. */
 export type TokenSource = "--token" | "ISTHMUS_TOKEN" | ".isthmus/dev-token" | "none";

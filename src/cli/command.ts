@@ -5,46 +5,10 @@
  */
 import type { AdminClient } from "./admin-client.js";
 import type { FlagSpec, FlagValues } from "./flags.js";
+import type { CliIO } from "./io.js";
 
-/** One input read by `-f`/`analyze`: a file's text and the name to show in messages. */
-export interface InputFile {
-  file: string;
-  text: string;
-}
-
-export interface ReadInputsOptions {
-  /** Walk folders recursively (`-R`); otherwise only a folder's own files. */
-  recursive?: boolean;
-}
-
-export interface CliIO {
-  /** Sends a request to the admin API (Node: global fetch; tests: the gateway Worker). */
-  fetch(req: Request): Promise<Response>;
-  /** Writes text as is (commands end their lines with `\n`). */
-  stdout(text: string): void;
-  stderr(text: string): void;
-  /**
-   * Reads `FILE`, `DIR` (its `*.yaml`, `*.yml` and `*.json` files, sorted by name; subfolders only when
-   * recursive) or `-` (stdin, named `<stdin>`). Rejects with a readable Error when a path does not exist.
-   */
-  readInputs(paths: string[], opts?: ReadInputsOptions): Promise<InputFile[]>;
-  /** ISTHMUS_SERVER, ISTHMUS_TOKEN, ISTHMUS_ADMIN_PREFIX, ISTHMUS_GATEWAY_LABELS, ISTHMUS_GATEWAY_NAMESPACE. */
-  env: Record<string, string | undefined>;
-  /** The local mesh's dev admin token (`.isthmus/dev-token` here or in a parent folder, written by `npm start`), if there is one. */
-  devToken?(): Promise<string | undefined>;
-  /** Clock for AGE columns; defaults to Date.now. */
-  now?(): number;
-}
-
-/** Exit codes (istioctl's: 64 usage, 65 unparseable input, 79 analyzers found issues). */
-export const EXIT = { ok: 0, error: 1, usage: 64, dataError: 65, analyzerIssues: 79 } as const;
-
-/** An error that ends the command with a message on stderr (printed as is) and an exit code. */
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.error) {
-    super(message);
-  }
-}
+export type { CliIO, InputFile, ReadInputsOptions } from "./io.js";
+export { CliError, EXIT } from "./errors.js";
 
 export interface CommandContext {
   io: CliIO;

@@ -5,7 +5,6 @@
  */
 import type { HeaderOperations, Headers as HeadersSpec } from "../schemas/virtual-service.js";
 import { parseHeaderValue, type ValueTemplate } from "../header-value-syntax.js";
-import type { Route } from "../snapshot.js";
 
 export interface HeaderOpEntry {
   /** Lower-case header name. */
@@ -113,7 +112,7 @@ function mergeStages(stages: HeaderOpsStage[]): HeaderOpsStage[] {
 }
 
 /** Does this forward route use weighted clusters (destination ops before route ops)? */
-export function isWeightedRoute(route: Pick<Route, "action">): boolean {
-  return route.action.kind === "forward" && route.action.totalWeight > 0;
+export function isWeightedRoute(route: { action: { kind: string; totalWeight?: number } }): boolean {
+  return route.action.kind === "forward" && (route.action.totalWeight ?? 0) > 0;
 }
 
