@@ -81,7 +81,7 @@ export function hydrate(snapshot: Snapshot, env: Env, isolate: IsolateState, ver
   const router = buildRouter(snapshot, hydrateRoute);
   const clusters = new Map<string, ClusterRuntime>();
   for (const cluster of Object.values(snapshot.clusters)) clusters.set(cluster.name, hydrateCluster(cluster, env, isolate));
-  const security = snapshot.policySets.map((set) => hydrateSecurity(set, mesh));
+  const security = snapshot.policySets.map((set) => hydrateSecurity(set, mesh, isolate));
   const rateLimiter = buildRateLimiter(snapshot.rateLimits, {
     local: isolate.localCounters,
     global: env.RATE_LIMITER ? rateLimiterStore(env.RATE_LIMITER) : undefined,
@@ -144,7 +144,7 @@ function hydrateCluster(cluster: Cluster, env: Env, isolate: IsolateState): Clus
   return { cluster, balancer, ...(limiter ? { limiter } : {}), ...(circuit ? { circuit } : {}) };
 }
 
-function hydrateSecurity(set: PolicySet, mesh: MeshConfig): SecurityRuntime {
+function hydrateSecurity(set: PolicySet, mesh: MeshConfig, isolate: IsolateState): SecurityRuntime {
   const authorizer = buildAuthorizer(set.authz, { providers: mesh.extensionProviders });
   for (const w of authorizer.warnings) console.warn(`AuthorizationPolicy: ${w}`);
   const hasCustom = set.authz.custom.length > 0;
@@ -156,6 +156,7 @@ function hydrateSecurity(set: PolicySet, mesh: MeshConfig): SecurityRuntime {
     jwt: buildJwtAuthenticator(set.jwt, {
       fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
       now: () => Date.now(),
+      jwksStore: isolate.jwks,
     }),
     authorizer,
     hasCustom,

@@ -1,14 +1,14 @@
 /**
  * State that lives as long as the isolate and outlives config changes: requests in flight per endpoint
  * (LEAST_REQUEST), concurrency slots per cluster (connection pools), the shared-ejection view of each
- * cluster (outlier detection), local rate-limit counters, and the parsed MESH_CONFIG var. It is state,
- * not a cache: nothing here is derived from a snapshot, and each snapshot's runtime (hydrate.ts) is
- * handed this one object.
+ * cluster (outlier detection), local rate-limit counters, remote JWKS, and the parsed MESH_CONFIG var.
+ * Nothing here is derived from a snapshot; each snapshot's runtime (hydrate.ts) is handed this one object.
  */
 import { parseMeshConfig, type MeshConfig } from "../../config/mesh-config.js";
 import { ConcurrencyLimiters } from "../../policy/concurrency-limit.js";
 import { InflightRequests } from "../../policy/load-balancer/index.js";
 import type { CircuitView } from "../../policy/outlier/index.js";
+import { JwksStore } from "../../policy/jwt/index.js";
 import { LocalCounters } from "../../policy/ratelimit/index.js";
 
 export interface IsolateState {
@@ -17,6 +17,8 @@ export interface IsolateState {
   /** Outlier-detection views by cluster name. */
   readonly circuits: Map<string, CircuitView>;
   readonly localCounters: LocalCounters;
+  /** Remote JWKS, shared by every snapshot's authenticators (a new config does not refetch keys). */
+  readonly jwks: JwksStore;
   /** Istio's MeshConfig subset from the MESH_CONFIG var, parsed when the var changes. */
   meshConfig(env: Env): MeshConfig;
 }
@@ -28,6 +30,7 @@ export function createIsolateState(): IsolateState {
     concurrency: new ConcurrencyLimiters(),
     circuits: new Map(),
     localCounters: new LocalCounters(),
+    jwks: new JwksStore(),
     meshConfig(env) {
       const text = env.MESH_CONFIG;
       if (!parsed || parsed.text !== text) {

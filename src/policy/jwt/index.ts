@@ -18,6 +18,6 @@ export {
   type JwtOutcome,
   type JwtRequest,
 } from "./jwt-authenticator.js";
-export { JwksStore, isolateJwksStore, type JwksStoreOptions } from "./jwks-store.js";
+export { JwksStore, type JwksStoreOptions } from "./jwks-store.js";
 export { JWT_STATUS, type JwtStatus } from "./jwt-status.js";
 

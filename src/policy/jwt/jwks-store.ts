@@ -193,8 +193,6 @@ export class JwksStore {
   }
 }
 
-/** The store shared by every authenticator built in this isolate. */
-export const isolateJwksStore = new JwksStore();
 
 const DEADLINE_SLACK_MS = 50;
 

@@ -21,7 +21,7 @@ import { claimByName, claimHeaderValue, normalizeClaims } from "./claims.js";
 import type { JwtAuthnTable, JwtRuleTable } from "../../config/compile/request-authentication.js";
 import { responseCodeDetails, statusCode, statusText, type JwtStatus } from "./jwt-status.js";
 import { audiencesAllowed, checkTime, CLOCK_SKEW_SECONDS, parseJwt, type ParsedJwt } from "./jwt-token.js";
-import { isolateJwksStore, type JwksFetchEvent, type JwksStore, type RemoteJwksSource } from "./jwks-store.js";
+import { JwksStore, type JwksFetchEvent, type RemoteJwksSource } from "./jwks-store.js";
 import { KeySet } from "./key-set.js";
 import { extractTokens, indexLocations, type FoundToken, type LocationIndex, type TokenLocation } from "./token-locations.js";
 import { VerifiedTokenCache, type VerifiedTokenCacheOptions } from "./verified-token-cache.js";
@@ -100,7 +100,7 @@ export interface JwtAuthenticatorDeps {
   /** Milliseconds since the epoch. */
   now(): number;
   waitUntil?(p: Promise<unknown>): void;
-  /** Remote JWKS cache; default: the one shared by the isolate. */
+  /** Remote JWKS cache; the gateway passes its isolate's (runtime/isolate.ts); default: one of its own. */
   jwksStore?: JwksStore;
   /** Verified-token cache sizing (default 1000 entries, 5 min). */
   tokenCache?: Partial<VerifiedTokenCacheOptions>;
@@ -140,7 +140,7 @@ export function buildJwtAuthenticator(table: JwtAuthnTable | undefined, deps: Jw
     ...new Set(table.rules.flatMap((r) => [...(r.outputPayloadToHeader ? [r.outputPayloadToHeader] : []), ...r.outputClaimToHeaders.map((c) => c.header)])),
   ];
   const cache = new VerifiedTokenCache<Verified>(deps.tokenCache);
-  const store = deps.jwksStore ?? isolateJwksStore;
+  const store = deps.jwksStore ?? new JwksStore();
   const emit = (e: JwtEvent) => deps.onEvent?.(e);
 
   async function keysFor(rule: RuleRuntime, kid: string, ctx: JwtAuthenticatorDeps): Promise<KeySet | JwtStatus> {

@@ -28,6 +28,7 @@ import { takeAll, type AtomicTake } from "./limit.js";
 import { LocalCounters } from "./local-counters.js";
 import type { RateLimitRequest } from "./request.js";
 import { compileMatches, type RequestPredicate } from "./request-match.js";
+import { RegexCache } from "../../router/route-matcher.js";
 import type { RateLimitPolicyEntry, RateLimitRuleEntry, RateLimitTable } from "../../config/compile/rate-limit-table.js";
 
 export interface RateLimiterDeps {
@@ -116,6 +117,7 @@ interface Applied {
 export function buildRateLimiter(table: RateLimitTable | undefined, deps: RateLimiterDeps = {}): RateLimiter {
   const counters = deps.local ?? new LocalCounters();
   const policies: HydratedPolicy[] = [];
+  const regexes = new RegexCache();
   for (const entry of table?.policies ?? []) {
     const attach = compileAttachment(entry.attach);
     if (!attach || entry.rules.length === 0) continue;
@@ -123,7 +125,7 @@ export function buildRateLimiter(table: RateLimitTable | undefined, deps: RateLi
       entry,
       id: `${entry.namespace}/${entry.name}`,
       attach,
-      rules: entry.rules.map((r) => ({ entry: r, match: compileMatches(r.match), key: compileKey(r.key) })),
+      rules: entry.rules.map((r) => ({ entry: r, match: compileMatches(r.match, regexes), key: compileKey(r.key) })),
     });
   }
   const hasGlobal = policies.some((p) => p.entry.mode === "global");

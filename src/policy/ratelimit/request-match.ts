@@ -12,14 +12,16 @@ import { pathOnly, type RateLimitRequest } from "./request.js";
 export type RequestPredicate = (req: RateLimitRequest) => boolean;
 type StringTest = (value: string) => boolean;
 
-export function compileMatches(blocks: readonly RateLimitMatch[] | undefined): RequestPredicate | undefined {
+/** @param regexes the compiled policy set's regex cache (one per rate limiter, shared by its rules) */
+export function compileMatches(blocks: readonly RateLimitMatch[] | undefined, regexes = new RegexCache()): RequestPredicate | undefined {
   if (!blocks || blocks.length === 0) return undefined;
-  const preds = blocks.map(compileBlock);
+  const compileStringMatch = (m: StringMatch): StringTest => compileRouterStringMatch(m, regexes);
+  const preds = blocks.map((b) => compileBlock(b, compileStringMatch));
   if (preds.length === 1) return preds[0];
   return (req) => preds.some((p) => p(req));
 }
 
-function compileBlock(m: RateLimitMatch): RequestPredicate {
+function compileBlock(m: RateLimitMatch, compileStringMatch: (m: StringMatch) => StringTest): RequestPredicate {
   const tests: RequestPredicate[] = [];
   if (m.uri) {
     const ci = m.ignoreUriCase === true && m.uri.regex === undefined;
@@ -58,8 +60,3 @@ function lowerMatch(m: StringMatch): StringMatch {
   return m;
 }
 
-/** Envoy StringMatcher semantics, shared with the router (one regex cache per compiled policy set). */
-const regexes = new RegexCache();
-function compileStringMatch(m: StringMatch): StringTest {
-  return compileRouterStringMatch(m, regexes);
-}
