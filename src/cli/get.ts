@@ -67,7 +67,12 @@ Examples:
         for (const line of serverErrorLines(res)) ctx.err(line);
         code = EXIT.error;
       } else {
-        found.push(res.body as Resource);
+        const resource = asResource(res.body);
+        if (resource) found.push(resource);
+        else {
+          ctx.err(`error: the server's answer for ${info.plural}/${name} is not a resource (no metadata.name)`);
+          code = EXIT.error;
+        }
       }
     }
     if (found.length) ctx.io.stdout(printResources(info, found, names.length === 1, format, tableOpts));
@@ -75,9 +80,15 @@ Examples:
   },
 };
 
-/** A Kubernetes List (`{items:[...]}`) or, leniently, a bare array. */
+/** A Kubernetes List (`{items:[...]}`) or, leniently, a bare array; entries that are not resources are skipped. */
 function itemsOf(body: unknown): Resource[] {
-  if (Array.isArray(body)) return body as Resource[];
-  const items = (body as { items?: unknown } | undefined)?.items;
-  return Array.isArray(items) ? (items as Resource[]) : [];
+  const items = Array.isArray(body) ? body : (body as { items?: unknown } | undefined)?.items;
+  if (!Array.isArray(items)) return [];
+  return items.map(asResource).filter((r): r is Resource => r !== undefined);
+}
+
+/** The body as a stored resource, or undefined when it has no `metadata.name` (a broken or foreign server). */
+function asResource(body: unknown): Resource | undefined {
+  const metadata = (body as { metadata?: { name?: unknown } } | null | undefined)?.metadata;
+  return typeof metadata?.name === "string" ? (body as Resource) : undefined;
 }

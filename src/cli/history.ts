@@ -11,7 +11,8 @@ import { toJson, toYaml } from "./resource-printer.js";
 import { renderTable } from "./table.js";
 
 /** `2026-11-26T19:41:07.123Z` → `2026-11-26T19:41:07Z`: seconds are enough to tell versions apart. */
-function shortTime(iso: string): string {
+function shortTime(iso: unknown): string {
+  if (typeof iso !== "string") return "-";
   return iso.replace(/\.\d+Z$/, "Z");
 }
 
@@ -35,17 +36,26 @@ export const historyCommand: Command = {
     if (format === "json") ctx.io.stdout(toJson(res.body));
     else if (format === "yaml") ctx.io.stdout(toYaml(res.body));
     else {
-      const items = ((res.body as { items?: HistoryEntry[] } | undefined)?.items ?? []).slice().sort((a, b) => a.version - b.version);
+      const items = historyItems(res.body);
       if (items.length === 0) {
         ctx.err("No config versions yet: apply something first.");
         return EXIT.ok;
       }
-      const rows = items.map((h) => [String(h.version), shortTime(h.createdAt), h.cause, String(h.resources)]);
+      const rows = items.map((h) => [String(h.version), shortTime(h.createdAt), String(h.cause ?? "-"), String(h.resources ?? "-")]);
       ctx.io.stdout(renderTable(["VERSION", "CREATED", "CAUSE", "RESOURCES"], rows));
     }
     return EXIT.ok;
   },
 };
+
+/** The history entries of a `/history` answer, oldest first; entries without a numeric version are skipped. */
+function historyItems(body: unknown): HistoryEntry[] {
+  const items = (body as { items?: unknown } | null | undefined)?.items;
+  if (!Array.isArray(items)) return [];
+  return (items as Partial<HistoryEntry>[])
+    .filter((h): h is HistoryEntry => typeof h?.version === "number")
+    .sort((a, b) => a.version - b.version);
+}
 
 export const rollbackCommand: Command = {
   name: "rollback",

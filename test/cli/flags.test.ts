@@ -72,6 +72,16 @@ describe("no argv crashes", () => {
       }),
     );
   });
+  it.each([
+    [["get", "vs", "apply"], {}, "virtualservices/apply is not a resource"],
+    [["history"], { items: [{}] }, "No config versions yet"],
+  ])("a server answer of the wrong shape is an error, not a crash: %j", async (argv, body, message) => {
+    const io = memoryIO({ files: {}, fetch: () => Response.json(body) });
+    const code = await runCli(argv, io);
+    expect(io.out + io.err).toContain(message);
+    expect(io.out + io.err).not.toContain("Cannot read properties");
+    expect([0, 1]).toContain(code);
+  });
   it("runCli always returns an exit code and never writes 'undefined'", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(word, { maxLength: 6 }), async (argv) => {

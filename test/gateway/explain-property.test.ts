@@ -180,6 +180,10 @@ describe("explain agrees with serving", () => {
   });
 
   it("through the admin API too (POST /_mesh/explain is the same dry run)", async () => {
+    // A config of its own: the property above leaves whatever it generated last (maybe a catch-all route).
+    const only: Config = { rules: [{ match: { kind: "exact", path: "/a" }, action: { kind: "member" } }] };
+    expect((await applyYaml(CLEAR.replace(/spec: \{\}/g, "spec: {selector: {matchLabels: {none: none}}}"))).status).toBe(200);
+    expect((await applyYaml(yamlOf(only))).status).toBe(200);
     const res = await exports.default.fetch("http://gateway.test/_mesh/explain", {
       method: "POST",
       headers: { authorization: "Bearer test-admin-token" },
