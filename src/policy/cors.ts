@@ -119,7 +119,7 @@ export function compileCors(policy: CorsPolicy | CorsTranslation): CompiledCors 
       if (t.allowHeaders)
         headers["access-control-allow-headers"] = t.allowHeaders === "*" ? (req.headers.get("access-control-request-headers") ?? "") : t.allowHeaders;
       if (t.maxAge) headers["access-control-max-age"] = t.maxAge;
-      return { action: "reply", reply: localReply(200, "", "-", headers), originAllowed: allowed };
+      return { action: "reply", reply: localReply(200, "", "-", "cors_response", headers), originAllowed: allowed };
     },
     decorate(requestHeaders, responseHeaders) {
       const origin = requestHeaders.get("origin");

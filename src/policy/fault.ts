@@ -75,8 +75,8 @@ function abortReplies(abort: NonNullable<FaultPolicy["abort"]>): { http: LocalRe
   const status = abort.httpStatus ?? 200;
   const grpcCode = abort.grpcStatus ?? httpToGrpcStatus(status);
   return {
-    http: localReply(status, FAULT_ABORT_BODY, "FI"),
-    grpc: localReply(200, "", "FI", {
+    http: localReply(status, FAULT_ABORT_BODY, "FI", "fault_filter_abort"),
+    grpc: localReply(200, "", "FI", "fault_filter_abort", {
       "content-type": "application/grpc",
       "grpc-status": String(grpcCode),
       "grpc-message": FAULT_ABORT_BODY,

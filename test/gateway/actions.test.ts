@@ -50,6 +50,9 @@ spec:
     route:
     - destination: {host: echo-a.internal}
       headers: {request: {set: {x-dest: d, x-both: destination}}}
+  - name: no-content
+    match: [{uri: {prefix: /no-content}}]
+    directResponse: {status: 204, body: {string: "dropped"}}
   - name: mirrored
     match: [{uri: {prefix: /mirrored}}]
     mirror: {host: recorder.internal}
@@ -116,5 +119,10 @@ describe("route actions through the gateway", () => {
     }
     expect(seen.count).toBe(1);
     expect(seen.requests[0]).toMatchObject({ path: "/mirrored/a", body: "payload" });
+  });
+  it("sends a 204 direct response without its body (was a 500: fetch refuses a body on 204)", async () => {
+    const res = await call("/no-content");
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe("");
   });
 });

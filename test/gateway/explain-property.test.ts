@@ -134,6 +134,8 @@ metadata: {name: default, namespace: prop}
 spec: {}`;
 
 const DRAW = () => 0.999999;
+/** The response-code details these configs can produce (Envoy's names). */
+const DETAILS = /^(via_upstream|direct_response|route_not_found|fault_filter_abort|rbac_access_denied_matched_policy\[(none|ns\[[a-z-]+\]-policy\[[a-z-]+\]-rule\[\d+\])\]|upstream_reset_before_response_started\{connection_termination\})$/;
 
 type Req = typeof request extends fc.Arbitrary<infer T> ? T : never;
 
@@ -150,7 +152,7 @@ async function run(req: Req, dryRun: DryRun | undefined) {
   const { response, stage } = await runChain(rc);
   const fromUpstream = response.headers.has("x-echo-member") || response.headers.has("x-origin");
   await response.body?.cancel();
-  return { status: response.status, flags: rc.flags.join(","), stage, fromUpstream };
+  return { status: response.status, flags: rc.flags.join(","), details: rc.details, stage, fromUpstream };
 }
 
 describe("explain agrees with serving", () => {
@@ -168,6 +170,8 @@ describe("explain agrees with serving", () => {
           const what = `${JSON.stringify(req)} under ${yamlOf(c)}`;
           expect(served.flags, what).toBe(explained.flags);
           expect(served.stage, what).toBe(explained.stage);
+          expect(served.details, what).toBe(explained.details);
+          expect(served.details, what).toMatch(DETAILS);
           if (dryRun.forward) expect(served.fromUpstream, what).toBe(true);
           else {
             expect(served.fromUpstream, what).toBe(false);
@@ -190,6 +194,6 @@ describe("explain agrees with serving", () => {
       body: JSON.stringify({ method: "GET", url: `http://${HOST}/nowhere-${Date.now()}`, headers: {} }),
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ outcome: "reply" });
+    expect(await res.json()).toMatchObject({ outcome: "reply", status: 404, flags: "NR", details: "route_not_found" });
   });
 });

@@ -34,6 +34,8 @@ export interface ExplainResult {
   status?: number;
   /** Envoy response flags, as the access log would show them (`-` for none). */
   flags: string;
+  /** Envoy's `%RESPONSE_CODE_DETAILS%` as the access log would show it (`via_upstream` for forwards). */
+  details: string;
   /** The stage that answered (`router` for forwards, redirects and direct responses). */
   stage: string;
   /** What each stage decided, in chain order. */
@@ -68,6 +70,7 @@ export async function explainRequest(env: Env, ctx: { waitUntil(p: Promise<unkno
     request: { method, url: input.url, listener: rc.listener },
     outcome: dryRun.forward ? "forward" : "reply",
     flags,
+    details: rc.details ?? "-",
     stage,
     stages: dryRun.stages,
   };

@@ -33,7 +33,7 @@ import { routerFilter } from "../filters/router/router.js";
 import { report } from "../filters/telemetry/telemetry.js";
 import { virtualHostFilter } from "../filters/virtual-host/virtual-host.js";
 import type { RequestFilter } from "./filter.js";
-import { addFlag, ownResponses, type RequestContext } from "./request-context.js";
+import { noteReply, ownResponses, type RequestContext } from "./request-context.js";
 
 export const CHAIN: readonly RequestFilter[] = [
   normalizeFilter,
@@ -63,7 +63,9 @@ export async function runChain(rc: RequestContext): Promise<ChainOutcome> {
     outcome = await runFilters(rc);
   } catch (e) {
     console.error(JSON.stringify({ error: "request chain failed", request_id: rc.requestId, message: String((e as Error)?.stack ?? e) }));
-    outcome = { response: toResponse(localReply(500, "internal error", "-")), stage: "error" };
+    const failed = localReply(500, "internal error", "-", "isthmus_internal_error");
+    noteReply(rc, failed);
+    outcome = { response: toResponse(failed), stage: "error" };
   }
   return { ...outcome, response: finish(rc, outcome.response) };
 }
@@ -73,8 +75,12 @@ async function runFilters(rc: RequestContext): Promise<ChainOutcome> {
     const r = filter.onRequest(rc);
     const answer = r instanceof Promise ? await r : r;
     if (answer === undefined) continue;
-    if (answer instanceof Response) return { response: answer, stage: filter.name };
-    addFlag(rc, answer.flag);
+    if (answer instanceof Response) {
+      // A stage answering with a Response says why itself (the router: direct_response); else it is the upstream's.
+      rc.details ??= "via_upstream";
+      return { response: answer, stage: filter.name };
+    }
+    noteReply(rc, answer);
     return { response: toResponse(answer), stage: filter.name };
   }
   throw new Error("the router stage did not answer");

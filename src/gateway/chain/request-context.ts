@@ -8,7 +8,7 @@ import type { AuthzRequestView } from "../../policy/authz/index.js";
 import type { JwtOk } from "../../policy/jwt/index.js";
 import type { MatchedRoute, SelectedVirtualHost } from "../../router/index.js";
 import type { LiveConfig, RouteRuntime } from "../runtime/hydrate.js";
-import type { ResponseFlag } from "../../policy/local-reply.js";
+import type { LocalReply, ResponseFlag } from "../../policy/local-reply.js";
 import type { RequestTarget } from "./request-target.js";
 
 /** Who is calling: a mesh member (identity from its binding) or an edge client. */
@@ -88,6 +88,11 @@ export interface RequestContext {
   upstreamCluster?: string;
   /** Envoy response flags for the access log and metrics (`UF,URX`, `DI,FI`); none means `-`. */
   flags: ResponseFlag[];
+  /**
+   * Envoy's `%RESPONSE_CODE_DETAILS%`, set once by whatever answered: a local reply's reason
+   * (`route_not_found`, `rbac_access_denied_matched_policy[...]`), `direct_response` or `via_upstream`.
+   */
+  details?: string;
   /** Applied to the response just before it leaves (route/destination header ops, CORS...). */
   responseEditors: ((headers: Headers) => void)[];
 }
@@ -142,6 +147,12 @@ export const ownResponses = new WeakSet<Response>();
 export function mutableHeaders(rc: RequestContext): Headers {
   if (rc.headers === rc.request.headers) rc.headers = new Headers(rc.request.headers);
   return rc.headers;
+}
+
+/** Records a local reply's flag and response-code details: the one place a reply is accounted for. */
+export function noteReply(rc: RequestContext, reply: LocalReply): void {
+  addFlag(rc, reply.flag);
+  rc.details = reply.details;
 }
 
 /** Records a response flag once (`-` means none). */

@@ -11,6 +11,7 @@ import type { Cluster, GatewayWorkload, PolicySet, Route, Snapshot, Workload } f
 import type { RetryPolicy } from "../../config/compile/retry-policy.js";
 import { compileCors, type CompiledCors } from "../../policy/cors.js";
 import { directResponseBody, type DirectResponseBody } from "../../policy/direct-response.js";
+import { isNullBodyStatus } from "../../policy/local-reply.js";
 import { compileFault, type CompiledFault } from "../../policy/fault.js";
 import { buildAuthorizer, type Authorizer } from "../../policy/authz/index.js";
 import { buildJwtAuthenticator, type JwtAuthenticator } from "../../policy/jwt/index.js";
@@ -112,7 +113,8 @@ function hydrateRoute(route: Route): RouteRuntime {
   if (route.cors) rt.cors = compileCors(route.cors);
   if (route.rewrite?.uriRegexRewrite) rt.regexRewrite = compileRegexRewrite(route.rewrite.uriRegexRewrite);
   const action = route.action;
-  if (action.kind === "directResponse") rt.directBody = directResponseBody(action);
+  // A 204/304 direct response goes out without its body, as Envoy sends it (fetch cannot build one with a body).
+  if (action.kind === "directResponse" && !isNullBodyStatus(action.status)) rt.directBody = directResponseBody(action);
   if (action.kind === "forward") {
     // Istio's default policy retries when `retries` is unset; `attempts: 0` (null) turns it off.
     const retries = route.retryPolicy !== null || action.destinations.some((d) => d.retryPolicy);

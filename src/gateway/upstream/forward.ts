@@ -15,7 +15,7 @@ import type { PickContext } from "../../policy/load-balancer/index.js";
 import { outlierOutcomeOf } from "../../policy/outlier/index.js";
 import { noHealthyUpstreamReply, runWithRetries, systemRetryDeps, type AttemptResult } from "../../policy/retry/index.js";
 import { toResponse, type LocalReply } from "../../policy/local-reply.js";
-import { addFlag, ownResponses, type RequestContext } from "../chain/request-context.js";
+import { addFlag, noteReply, ownResponses, type RequestContext } from "../chain/request-context.js";
 import { destinationStage } from "../filters/destination/destination.js";
 import type { ClusterRuntime } from "../runtime/hydrate.js";
 import { bodyForAttempt, replayable, type RequestBody } from "./request-body.js";
@@ -133,6 +133,6 @@ async function attempts(rc: RequestContext, route: Route, destination: WeightedD
 }
 
 function reply(rc: RequestContext, r: LocalReply): Response {
-  addFlag(rc, r.flag);
+  noteReply(rc, r);
   return toResponse(r);
 }

@@ -19,7 +19,7 @@ export async function unregisteredHost(rc: RequestContext): Promise<Response | L
   rc.upstreamHost = rc.authority;
   if (mode === "REGISTRY_ONLY") {
     rc.upstreamCluster = BLACKHOLE_CLUSTER;
-    return localReply(502, "", "-");
+    return localReply(502, "", "-", "direct_response");
   }
   rc.upstreamCluster = PASSTHROUGH_CLUSTER;
   if (rc.dryRun) {

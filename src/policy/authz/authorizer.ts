@@ -41,8 +41,8 @@ export function policyId(ref: PolicyRef): string {
 
 export const RBAC_DENIED_BODY = "RBAC: access denied";
 
-export function rbacDenied(): LocalReply {
-  return localReply(403, RBAC_DENIED_BODY, "RBAC");
+export function rbacDenied(details: string): LocalReply {
+  return localReply(403, RBAC_DENIED_BODY, "RBAC", details);
 }
 
 export interface ShadowResult {
@@ -145,7 +145,7 @@ export function buildAuthorizer(table: AuthzTable | undefined, opts: AuthorizerO
       const m = firstMatch(custom, new AuthzAttributes(view));
       if (!m) return { kind: "none" };
       if (m.provider) return { kind: "check", provider: m.provider, policy: m.ref };
-      return { kind: "deny", reply: rbacDenied(), details: `rbac_access_denied_matched_policy[${m.id}]`, policy: m.ref, reason: m.bad ?? "bad CUSTOM action" };
+      return { kind: "deny", reply: rbacDenied(`rbac_access_denied_matched_policy[${m.id}]`), details: `rbac_access_denied_matched_policy[${m.id}]`, policy: m.ref, reason: m.bad ?? "bad CUSTOM action" };
     },
     authorize(view) {
       const a = new AuthzAttributes(view);
@@ -158,7 +158,7 @@ export function buildAuthorizer(table: AuthzTable | undefined, opts: AuthorizerO
       }
       const denied = deny.present ? firstMatch(deny.rules, a) : undefined;
       if (denied) {
-        return { ...decision, allowed: false, reason: "denied", policy: denied.ref, reply: rbacDenied(), details: `rbac_access_denied_matched_policy[${denied.id}]` };
+        return { ...decision, allowed: false, reason: "denied", policy: denied.ref, reply: rbacDenied(`rbac_access_denied_matched_policy[${denied.id}]`), details: `rbac_access_denied_matched_policy[${denied.id}]` };
       }
 
       if (allowShadow.present) {
@@ -168,7 +168,7 @@ export function buildAuthorizer(table: AuthzTable | undefined, opts: AuthorizerO
       if (!allow.present) return decision;
       const allowed = firstMatch(allow.rules, a);
       if (allowed) return { ...decision, reason: "allowed", policy: allowed.ref };
-      return { ...decision, allowed: false, reason: "no-allow-match", reply: rbacDenied(), details: "rbac_access_denied_matched_policy[none]" };
+      return { ...decision, allowed: false, reason: "no-allow-match", reply: rbacDenied("rbac_access_denied_matched_policy[none]"), details: "rbac_access_denied_matched_policy[none]" };
     },
   };
 }

@@ -131,7 +131,7 @@ export async function checkExternalAuthz(
   } catch {
     // A request the check cannot even be built for (a method fetch refuses, an unusable Host) is
     // the client's doing, not the service's: refused even with failOpen, so it is no way around the check.
-    return { allowed: false, details: "ext_authz_error", reply: localReply(provider.statusOnError, "", "UAEX"), headers: [] };
+    return { allowed: false, details: "ext_authz_error", reply: localReply(provider.statusOnError, "", "UAEX", "ext_authz_error"), headers: [] };
   }
   let response: Response;
   try {
@@ -166,12 +166,12 @@ export async function checkExternalAuthz(
   }
   const single: Record<string, string> = {};
   for (const [name, value] of headers) if (name !== "set-cookie") single[name] = single[name] === undefined ? value : `${single[name]}, ${value}`;
-  return { allowed: false, details: "ext_authz_denied", reply: localReply(response.status, body, "UAEX", single), headers };
+  return { allowed: false, details: "ext_authz_denied", reply: localReply(response.status, body, "UAEX", "ext_authz_denied", single), headers };
 }
 
 function failure(provider: ExtAuthzHttpProvider): ExtAuthzResult {
   if (provider.failOpen) return { allowed: true, details: "ext_authz_error", failedOpen: true, upstreamHeaders: [], removeUpstreamHeaders: [], downstreamHeaders: [] };
-  return { allowed: false, details: "ext_authz_error", reply: localReply(provider.statusOnError, "", "UAEX"), headers: [] };
+  return { allowed: false, details: "ext_authz_error", reply: localReply(provider.statusOnError, "", "UAEX", "ext_authz_error"), headers: [] };
 }
 
 function checkRequest(view: AuthzRequestView, request: { url: string; headers: Headers }, provider: ExtAuthzHttpProvider, c: CompiledProvider): Request {
@@ -220,7 +220,7 @@ export function applyUpstreamHeaders(headers: Headers, result: ExtAuthzAllow): v
 /** The client response for a denying check, with repeated headers (`set-cookie`) intact. */
 export function deniedReply(result: ExtAuthzDeny): LocalReply {
   const headerList = result.headers.some(([n]) => n.toLowerCase() === "content-type") ? result.headers : [...result.headers, ["content-type", "text/plain"] as [string, string]];
-  return { status: result.reply.status, body: result.reply.body, flag: result.reply.flag, headerList };
+  return { status: result.reply.status, body: result.reply.body, flag: result.reply.flag, details: result.reply.details, headerList };
 }
 
 /** The denial as a Response (every header, repeated names kept). */

@@ -211,7 +211,7 @@ export function buildJwtAuthenticator(table: JwtAuthnTable | undefined, deps: Jw
     return {
       kind: "deny",
       status,
-      reply: localReply(statusCode(status), statusText(status), "-", {
+      reply: localReply(statusCode(status), statusText(status), "-", responseCodeDetails(status), {
         "www-authenticate": `Bearer realm="${realm(url)}", error="invalid_token"`,
       }),
       details: responseCodeDetails(status),

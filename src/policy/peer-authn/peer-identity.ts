@@ -83,7 +83,7 @@ export function checkPeerIdentity(mode: PeerAuthnMode, caller: PeerCaller): Peer
   const authenticated = caller.kind === "mesh" ? caller.principal !== undefined && caller.principal !== "" : caller.clientCert?.verified === true;
   const principal = caller.kind === "mesh" ? caller.principal || undefined : caller.clientCert?.verified ? caller.clientCert.principal : undefined;
   if (mode === "STRICT" && !authenticated)
-    return { ok: false, mode, reply: localReply(403, PEER_IDENTITY_REQUIRED_BODY, "NR"), details: "filter_chain_not_found" };
+    return { ok: false, mode, reply: localReply(403, PEER_IDENTITY_REQUIRED_BODY, "NR", "filter_chain_not_found"), details: "filter_chain_not_found" };
   return principal === undefined ? { ok: true, mode } : { ok: true, mode, principal };
 }
 

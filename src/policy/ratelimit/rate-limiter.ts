@@ -249,9 +249,9 @@ function decide(decisions: RuleDecision[], failedOpen: string[], failDeny: strin
   const common: OutcomeCommon = { decisions, shadowLimited, failedOpen, globalCalls };
   if (shown) common.headers = rateLimitHeaders(shown);
   if (denied.length && shown) {
-    return { ...common, limited: true, by: shown.rule, reply: localReply(429, RATE_LIMITED_BODY, "RL", { ...common.headers, [RATE_LIMITED_HEADER]: "true" }) };
+    return { ...common, limited: true, by: shown.rule, reply: localReply(429, RATE_LIMITED_BODY, "RL", "request_rate_limited", { ...common.headers, [RATE_LIMITED_HEADER]: "true" }) };
   }
-  if (failDeny !== undefined) return { ...common, limited: true, by: failDeny, reply: localReply(500, "", "RLSE") };
+  if (failDeny !== undefined) return { ...common, limited: true, by: failDeny, reply: localReply(500, "", "RLSE", "rate_limiter_error") };
   return { ...common, limited: false };
 }
 

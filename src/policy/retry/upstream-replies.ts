@@ -33,12 +33,12 @@ export function upstreamResetReply(reason: UpstreamResetReason, retried = false,
     (retried ? "retried and the latest " : "") +
     `reset reason: ${reason}` +
     (transportFailure ? `, transport failure reason: ${transportFailure}` : "");
-  return localReply(503, body, flag ?? RESET_FLAG[reason]);
+  return localReply(503, body, flag ?? RESET_FLAG[reason], `upstream_reset_before_response_started{${reason.replaceAll(" ", "_")}}`);
 }
 
 /** 504 `upstream request timeout` (`UT`). */
 export function upstreamTimeoutReply(): LocalReply {
-  return localReply(504, "upstream request timeout", "UT");
+  return localReply(504, "upstream request timeout", "UT", "response_timeout");
 }
 
 /** 503 `upstream connect error ... reset reason: overflow` (`UO`): the concurrency limit refused the request. */
@@ -48,5 +48,5 @@ export function overflowReply(): LocalReply {
 
 /** 503 `no healthy upstream` (`UH`): no endpoint, or every endpoint ejected without panic mode. */
 export function noHealthyUpstreamReply(): LocalReply {
-  return localReply(503, "no healthy upstream", "UH");
+  return localReply(503, "no healthy upstream", "UH", "no_healthy_upstream");
 }

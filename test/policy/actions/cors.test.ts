@@ -59,7 +59,7 @@ describe("cors preflight (OPTIONS + Origin + Access-Control-Request-Method)", ()
     const d = compileCors(policy as CorsPolicy).preflight(request);
     expect(d.action).toBe("reply");
     if (d.action !== "reply") return;
-    expect(d.reply).toEqual({ status: 200, body: "", flag: "-", headers });
+    expect(d.reply).toEqual({ status: 200, body: "", flag: "-", details: "cors_response", headers });
     expect(d.originAllowed).toBe("access-control-allow-origin" in headers);
   });
 

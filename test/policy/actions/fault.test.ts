@@ -40,7 +40,7 @@ describe("translateFault", () => {
 
 describe("fault decisions", () => {
   const both: HTTPFaultInjection = { delay: { fixedDelay: "3s", percentage: { value: 50 } }, abort: { httpStatus: 503, percentage: { value: 50 } } };
-  const HTTP_ABORT = { status: 503, body: "fault filter abort", flag: "FI", headers: undefined };
+  const HTTP_ABORT = { status: 503, body: "fault filter abort", flag: "FI", details: "fault_filter_abort", headers: undefined };
 
   it.each([
     ["delay draw then abort draw: both fire", both, [0.1, 0.2], {}, { delayMs: 3000, abort: HTTP_ABORT }],
@@ -49,18 +49,18 @@ describe("fault decisions", () => {
     ["neither", both, [0.5, 0.5], {}, {}],
     ["just below the threshold fires", both, [0.499999, 0.499999], {}, { delayMs: 3000, abort: HTTP_ABORT }],
     ["no delay configured: the first draw is the abort's", { abort: { httpStatus: 418, percentage: { value: 50 } } }, [0.1], {},
-      { abort: { status: 418, body: "fault filter abort", flag: "FI", headers: undefined } }],
+      { abort: { status: 418, body: "fault filter abort", flag: "FI", details: "fault_filter_abort", headers: undefined } }],
     ["100 % fires at the top of the range", { abort: { httpStatus: 500, percentage: { value: 100 } } }, [JUST_BELOW_ONE], {},
-      { abort: { status: 500, body: "fault filter abort", flag: "FI", headers: undefined } }],
+      { abort: { status: 500, body: "fault filter abort", flag: "FI", details: "fault_filter_abort", headers: undefined } }],
     ["unset percentage never fires even at 0", { delay: { fixedDelay: "1s" }, abort: { httpStatus: 500 } }, [0, 0], {}, {}],
     ["grpcStatus abort of a plain request: 200 with the text body (as Envoy)", { abort: { grpcStatus: "UNAVAILABLE", percentage: { value: 100 } } }, [0], {},
-      { abort: { status: 200, body: "fault filter abort", flag: "FI", headers: undefined } }],
+      { abort: { status: 200, body: "fault filter abort", flag: "FI", details: "fault_filter_abort", headers: undefined } }],
     ["grpcStatus abort of a gRPC request: trailers-only reply", { abort: { grpcStatus: "NOT_FOUND", percentage: { value: 100 } } }, [0], { grpc: true },
-      { abort: { status: 200, body: "", flag: "FI", headers: { "content-type": "application/grpc", "grpc-status": "5", "grpc-message": "fault filter abort" } } }],
+      { abort: { status: 200, body: "", flag: "FI", details: "fault_filter_abort", headers: { "content-type": "application/grpc", "grpc-status": "5", "grpc-message": "fault filter abort" } } }],
     ["httpStatus abort of a gRPC request maps the status", { abort: { httpStatus: 503, percentage: { value: 100 } } }, [0], { grpc: true },
-      { abort: { status: 200, body: "", flag: "FI", headers: { "content-type": "application/grpc", "grpc-status": "14", "grpc-message": "fault filter abort" } } }],
+      { abort: { status: 200, body: "", flag: "FI", details: "fault_filter_abort", headers: { "content-type": "application/grpc", "grpc-status": "14", "grpc-message": "fault filter abort" } } }],
     ["httpStatus 418 of a gRPC request is UNKNOWN", { abort: { httpStatus: 418, percentage: { value: 100 } } }, [0], { grpc: true },
-      { abort: { status: 200, body: "", flag: "FI", headers: { "content-type": "application/grpc", "grpc-status": "2", "grpc-message": "fault filter abort" } } }],
+      { abort: { status: 200, body: "", flag: "FI", details: "fault_filter_abort", headers: { "content-type": "application/grpc", "grpc-status": "2", "grpc-message": "fault filter abort" } } }],
   ] as const)("%s", (_n, spec, draws, request, expected) => {
     const f = compileFault(spec as HTTPFaultInjection)!;
     expect(f.decide(sequence(...draws), request)).toEqual(expected);

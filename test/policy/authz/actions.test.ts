@@ -36,7 +36,7 @@ describe("decision order and empty semantics", () => {
       expect(d.reason).toBe(row.reason);
       expect(d.policy ? `${d.policy.name}#${d.policy.rule}` : undefined).toBe(row.policy);
       if (row.details) expect(d.details).toBe(row.details);
-      if (!row.allowed) expect(d.reply).toEqual({ status: 403, body: "RBAC: access denied", flag: "RBAC", headers: undefined });
+      if (!row.allowed) expect(d.reply).toEqual({ status: 403, body: "RBAC: access denied", flag: "RBAC", details: expect.stringMatching(/^rbac_access_denied_matched_policy\[/), headers: undefined });
       else expect(d.reply).toBeUndefined();
     });
   }

@@ -141,7 +141,7 @@ describe("errors", () => {
       expect(result.allowed).toBe(row.allowed);
       expect(result.details).toBe("ext_authz_error");
       if (result.allowed) expect(result.failedOpen).toBe(true);
-      else expect(result.reply).toEqual({ status: row.status, body: "", flag: "UAEX", headers: undefined });
+      else expect(result.reply).toEqual({ status: row.status, body: "", flag: "UAEX", details: "ext_authz_error", headers: undefined });
     });
   }
 

@@ -150,7 +150,7 @@ describe("checkPeerIdentity", () => {
       expect(r.ok).toBe(row.ok);
       if (r.ok) expect(r.principal).toBe(row.principal);
       else {
-        expect(r.reply).toEqual({ status: 403, body: "mTLS required: no verified peer identity", flag: "NR", headers: undefined });
+        expect(r.reply).toEqual({ status: 403, body: "mTLS required: no verified peer identity", flag: "NR", details: "filter_chain_not_found", headers: undefined });
         expect(r.details).toBe("filter_chain_not_found");
       }
     });

@@ -37,6 +37,7 @@ describe("local mode", () => {
       status: 429,
       body: "local_rate_limited",
       flag: "RL",
+      details: "request_rate_limited",
       headers: { "x-envoy-ratelimited": "true", "x-ratelimit-limit": "3", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1" },
     });
     expect(last.by).toBe("istio-system/p/per-ip");

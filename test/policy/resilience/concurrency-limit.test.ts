@@ -61,6 +61,7 @@ describe("ConcurrencyLimiter", () => {
       status: 503,
       body: "upstream connect error or disconnect/reset before headers. reset reason: overflow",
       flag: "UO",
+      details: "upstream_reset_before_response_started{overflow}",
       headers: undefined,
     });
   });

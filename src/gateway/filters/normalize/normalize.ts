@@ -15,7 +15,7 @@ export const normalizeFilter: RequestFilter = {
   onRequest(rc) {
     const path = normalizePath(rc.path, rc.live.mesh.pathNormalization);
     // Envoy refuses a path its canonicalizer cannot take (`%00`): 400, details path_normalization_failed.
-    if (path === undefined) return localReply(400, "", "-");
+    if (path === undefined) return localReply(400, "", "-", "path_normalization_failed");
     record(rc, "normalize", { mode: rc.live.mesh.pathNormalization, path });
     rc.path = path;
     if (rc.listener === "gateway") sanitizeEdgeHeaders(rc);

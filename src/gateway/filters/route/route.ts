@@ -28,6 +28,6 @@ export const routeMatchFilter: RequestFilter = {
     record(rc, "route", d
       ? { name: d.routeName, source: d.route.source, index: d.routeIndex, match: d.match, action: d.route.action.kind }
       : { matched: false });
-    return d ? undefined : localReply(404, "", "NR");
+    return d ? undefined : localReply(404, "", "NR", "route_not_found");
   },
 };

@@ -37,10 +37,12 @@ export const routerFilter: RequestFilter = {
     if (action.kind === "redirect") {
       const r = redirect(action, { scheme: rc.scheme, authority: rc.authority, path: rc.path, port: rc.port }, route.match);
       record(rc, "router", { redirect: r });
+      rc.details = "direct_response";
       return withResponseOps(rc, route.headerOps, new Response(null, { status: r.status, headers: { location: r.location } }));
     }
     if (action.kind === "directResponse") {
       record(rc, "router", { directResponse: action.status });
+      rc.details = "direct_response";
       return withResponseOps(rc, route.headerOps, new Response(matched.runtime.directBody ?? null, { status: action.status }));
     }
     return forward(rc, matched);
@@ -73,10 +75,10 @@ function valueContext(rc: RequestContext): HeaderValueContext {
 async function forward(rc: RequestContext, matched: MatchedRoute<RouteRuntime>): Promise<Response | ReturnType<typeof localReply>> {
   const route = matched.route;
   const destination = pickDestination(route, rc.random);
-  if (!destination) return localReply(503, "", "NC");
+  if (!destination) return localReply(503, "", "NC", "cluster_not_found");
   rc.destination = destination;
   const runtime = rc.live.cluster(destination.cluster);
-  if (!runtime) return localReply(503, "", "NC");
+  if (!runtime) return localReply(503, "", "NC", "cluster_not_found");
   rc.cluster = runtime.cluster;
   if (runtime.cluster.endpoints.length === 0) return noHealthyUpstreamReply();
 

@@ -28,6 +28,7 @@ export function report(rc: RequestContext, response: Response): void {
     protocol: (rc.request as { cf?: { httpProtocol?: string } }).cf?.httpProtocol ?? "HTTP/1.1",
     response_code: response.status,
     response_flags: flags,
+    response_code_details: rc.details ?? "-",
     duration: durationMs,
     upstream_host: rc.upstreamHost ?? null,
     upstream_cluster: rc.cluster?.name ?? rc.upstreamCluster ?? null,

@@ -35,13 +35,13 @@ export const virtualHostFilter: RequestFilter = {
       // East-west to a host the registry does not know: the mesh's outbound traffic policy decides.
       if (rc.listener === "mesh") return unregisteredHost(rc);
       record(rc, "virtual_host", { host: rc.authority, found: false });
-      return localReply(404, "", "NR");
+      return localReply(404, "", "NR", "route_not_found");
     }
     rc.vhost = vhost;
     record(rc, "virtual_host", { ...vhost.ref, httpsRedirect: vhost.httpsRedirect, tlsMode: vhost.virtualHost.tlsMode });
     if (vhost.httpsRedirect && rc.scheme === "http") {
       const r = httpsRedirect({ scheme: rc.scheme, authority: rc.authority, path: rc.path, port: rc.port });
-      return localReply(r.status, "", "-", { location: r.location });
+      return localReply(r.status, "", "-", "direct_response", { location: r.location });
     }
     return undefined;
   },
