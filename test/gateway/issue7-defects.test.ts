@@ -84,3 +84,29 @@ describe("issue 7 defects", () => {
     expect(res.headers.get("location")).toBe("https://secure.defects.example.com/a/b?c=1");
   });
 });
+
+describe("a VirtualService bound to a Gateway by its legacy FQDN name", () => {
+  const fqdn = `
+${gatewayYaml("legacy-edge", ["legacy.example.com"])}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: legacy, namespace: shop}
+spec:
+  hosts: [legacy.example.com]
+  gateways: [legacy-edge.default.svc.cluster.local]
+  http:
+  - directResponse: {status: 200, body: {string: "bound through the FQDN gateway name"}}
+`;
+
+  it("is bound to that Gateway, and apply answers Istio's warning instead of IST0101", async () => {
+    const res = await applyYaml(fqdn);
+    const out = (await res.json()) as { warnings: { code: string; name: string; message: string }[] };
+    expect(res.status).toBe(200);
+    const mine = out.warnings.filter((w) => w.name === "legacy");
+    expect(mine.map((w) => w.code)).toEqual(["IST0133"]);
+    expect(mine[0]!.message).toContain('prefer the <namespace>/<name> format: "default/legacy-edge"');
+    const served = await call("/", "legacy.example.com");
+    expect(served.status).toBe(200);
+    expect(await served.text()).toBe("bound through the FQDN gateway name");
+  });
+});
