@@ -10,7 +10,8 @@ import { parseRequestUrl } from "./chain/request-target.js";
 import { createAdminApp } from "./admin/app.js";
 import { explainRequest } from "./admin/explain.js";
 import { installSnapshot, liveConfig } from "./runtime/live-config.js";
-import { renderMetrics } from "./filters/telemetry/metrics.js";
+import { aggregatedSeries } from "./runtime/metrics-flush.js";
+import { renderSeries } from "../policy/telemetry/istio-metrics.js";
 import { runChain } from "./chain/chain.js";
 import { createRequestContext, type Caller } from "./chain/request-context.js";
 import { meshOptions } from "../config/mesh-options.js";
@@ -18,6 +19,7 @@ import { meshOptions } from "../config/mesh-options.js";
 export { ConfigStore };
 export { RateLimiter } from "../durable/rate-limiter.js";
 export { Circuit } from "../durable/circuit.js";
+export { MetricsAggregator } from "../durable/metrics-aggregator.js";
 
 
 let admin: { prefix: string; app: ReturnType<typeof createAdminApp> } | undefined;
@@ -37,7 +39,7 @@ function adminApp(prefix: string) {
         },
         configDump: async (env, ctx) => (await liveConfig({ env, store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) })).snapshot,
         explain: (env, ctx, input) => explainRequest(env, ctx, input),
-        metrics: renderMetrics,
+        metrics: async (env) => renderSeries(await aggregatedSeries(env)),
       }),
     };
   }
