@@ -112,11 +112,11 @@ export function renderReport(results) {
   const m = results.machine;
   lines.push(`## Isthmus gateway benchmark, ${results.date.slice(0, 16).replace("T", " ")} UTC`);
   lines.push("");
-  lines.push(`${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB, Linux ${m.kernel}; ${results.tools.workerd}; wrk ${results.tools.wrk.replace(/^wrk /, "").split(" ")[0]}; Node ${m.node}. ` +
+  lines.push(`${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB, Linux ${m.kernel}; ${results.tools.workerd}; closed loop: ${results.tools.load}; Node ${m.node}. ` +
     `Server pinned to CPU ${o.serverCpu}, load to CPU ${o.loadCpu}${results.tools.taskset ? "" : " (NOT pinned: taskset unavailable)"}. ` +
     `Load average before the run: ${m.loadAverageBefore}. ${o.reps} interleaved repetition(s), median shown${o.reps > 1 ? " (min–max in brackets)" : ""}.${o.quick ? " **Quick run: smoke figures only.**" : ""}`);
   lines.push("");
-  lines.push(`### Throughput and server CPU (closed loop: wrk -t1 -c${o.satConnections}, ${o.satSeconds} s after ${o.warmSeconds} s warm-up)`);
+  lines.push(`### Throughput and server CPU (closed loop: ${results.tools.closedLoop === "wrk" ? `wrk -t1 -c${o.satConnections}` : `autocannon -c${o.satConnections}, no pipelining`}, ${o.satSeconds} s after ${o.warmSeconds} s warm-up)`);
   lines.push("");
   lines.push("| | scenario | req/s | × floor | server CPU µs/req | × floor | RSS MiB |");
   lines.push("|---|---|--:|--:|--:|--:|--:|");
@@ -191,7 +191,7 @@ export function renderReport(results) {
   for (const s of results.scenarios) {
     s.runs.forEach((r, i) => {
       if (r.sat.non2xx) warnings.push(`${s.id} rep ${i + 1}: ${r.sat.non2xx} non-2xx answers under closed-loop load`);
-      if (r.sat.socketErrors) warnings.push(`${s.id} rep ${i + 1}: wrk ${r.sat.socketErrors}`);
+      if (r.sat.socketErrors) warnings.push(`${s.id} rep ${i + 1}: ${results.tools.closedLoop} ${r.sat.socketErrors}`);
       const bad = Object.entries(r.fix.statuses ?? {}).filter(([code]) => code !== "200");
       if (r.fix.errors || bad.length) warnings.push(`${s.id} rep ${i + 1}: fixed-rate load saw ${r.fix.errors} errors, statuses ${JSON.stringify(r.fix.statuses)}`);
       if (r.fix.achievedRps < 0.95 * o.rate) warnings.push(`${s.id} rep ${i + 1}: fixed-rate load achieved ${fmt(r.fix.achievedRps, 0)} req/s of ${o.rate} (server or load generator fell behind)`);

@@ -44,15 +44,22 @@ export async function benchSigner() {
   return { jwks, sign };
 }
 
+/**
+ * The gateway's workload selector. Policies in the root namespace without one apply mesh-wide — to the
+ * origin's destination stage too, where the stripped token makes `deny-anonymous` deny (as an Istio
+ * sidecar would) — so every security resource here selects the ingress gateway, the usual pattern.
+ */
+const GATEWAY_SELECTOR = { matchLabels: { istio: "ingressgateway" } };
+
 const policy = (name, spec) => ({
   apiVersion: "security.istio.io/v1",
   kind: "AuthorizationPolicy",
   metadata: { name, namespace: "istio-system" },
-  spec,
+  spec: { selector: GATEWAY_SELECTOR, ...spec },
 });
 
 /**
- * Ten mesh-wide (root namespace, no selector) AuthorizationPolicies, six DENY and four ALLOW, over
+ * Ten AuthorizationPolicies on the ingress gateway (istio-system, selector istio=ingressgateway), six DENY and four ALLOW, over
  * paths, methods, hosts, requestPrincipals, remoteIpBlocks and `when` conditions on claims, audiences
  * and headers. The bench request (GET /svc<i>/items/42 with a valid token from BENCH_CLIENT_IP) matches
  * no DENY rule — so all six are evaluated in full — and only the last ALLOW policy, so the ALLOW scan
@@ -83,13 +90,13 @@ export function authorizationPolicies() {
   ];
 }
 
-/** The RequestAuthentication: mesh-wide, ES256 key inline; the token is stripped before forwarding (Istio's default). */
+/** The RequestAuthentication: on the ingress gateway, ES256 key inline; the token is stripped before forwarding (Istio's default). */
 export function requestAuthentication(jwks) {
   return {
     apiVersion: "security.istio.io/v1",
     kind: "RequestAuthentication",
     metadata: { name: "bench-jwt", namespace: "istio-system" },
-    spec: { jwtRules: [{ issuer: BENCH_ISSUER, audiences: [BENCH_AUDIENCE], jwks }] },
+    spec: { selector: GATEWAY_SELECTOR, jwtRules: [{ issuer: BENCH_ISSUER, audiences: [BENCH_AUDIENCE], jwks }] },
   };
 }
 

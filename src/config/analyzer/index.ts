@@ -14,7 +14,7 @@
  */
 import { schemaErrorMessage, type AnalyzerMessage } from "../errors.js";
 import type { LoadedDocument } from "../loader.js";
-import { DEFAULT_NAMESPACE, resourceKey, type Resource } from "../resource.js";
+import { DEFAULT_NAMESPACE, kindInfoFor, resourceKey, type Resource } from "../resource.js";
 import { validateDocuments } from "../validate.js";
 import { analyzeAuthorizationPolicyNamespaces } from "./authorization-policies.js";
 import { analyzeConflictingGateways } from "./conflicting-gateways.js";
@@ -88,7 +88,8 @@ function documentKey(raw: unknown, defaultNamespace: string): string | undefined
   const { kind, metadata } = raw as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
   if (typeof kind !== "string" || typeof metadata?.name !== "string") return undefined;
   const namespace = typeof metadata.namespace === "string" ? metadata.namespace : defaultNamespace;
-  return resourceKey({ kind, metadata: { namespace, name: metadata.name } });
+  const internal = kindInfoFor((raw as { apiVersion?: unknown }).apiVersion, kind)?.kind ?? kind;
+  return resourceKey({ kind: internal, metadata: { namespace, name: metadata.name } });
 }
 
 /** Is there a message at Error level (what makes `isthmus analyze` exit non-zero)? */

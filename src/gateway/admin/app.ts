@@ -5,7 +5,7 @@
  */
 import { Hono, type Context } from "hono";
 import { schemaErrorMessage, type ConfigError } from "../../config/errors.js";
-import { kindByPlural, type Resource } from "../../config/resource.js";
+import { kindByPlural, toWire, type Resource } from "../../config/resource.js";
 import type { ConfigStoreApi, ResourceRef, StoreOutcome, VersionedSnapshot } from "../../config/store-api.js";
 import { authenticate } from "./auth.js";
 import { admit, BodyTooLarge, readBodyText } from "./body.js";
@@ -147,7 +147,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     const info = kindOf(c);
     if (!info) return notFoundKind(c);
     const items = await store(c).list(info.kind, namespace);
-    return c.json({ apiVersion: `${info.group}/${c.req.param("version")}`, kind: `${info.kind}List`, metadata: { resourceVersion: String(await store(c).version()) }, items: redactSecrets(items) });
+    return c.json({ apiVersion: `${info.group}/${c.req.param("version")}`, kind: `${info.wireKind ?? info.kind}List`, metadata: { resourceVersion: String(await store(c).version()) }, items: redactSecrets(items.map(toWire)) });
   };
   app.get("/apis/:group/:version/namespaces/:ns/:plural", (c) => list(c, c.req.param("ns")));
   app.get("/apis/:group/:version/:plural", (c) => list(c));
@@ -164,7 +164,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     const ref = refFrom(c);
     if (!ref) return notFoundKind(c);
     const r = await store(c).get(ref);
-    return r ? c.json(redactSecrets(r)) : missing(c, ref);
+    return r ? c.json(redactSecrets(toWire(r))) : missing(c, ref);
   });
 
   app.put(one, async (c) => {
