@@ -27,6 +27,15 @@ const NOT_DELIVERED = new Set(["UH", "UF", "UO", "NC", "NR", "URX"]);
 type Cf = { colo?: string; httpProtocol?: string; tlsVersion?: string };
 
 export function report(rc: RequestContext, response: Response): void {
+  try {
+    reportRequest(rc, response);
+  } catch (e) {
+    // Reporting never fails a request.
+    console.error(JSON.stringify({ error: "telemetry report failed", request_id: rc.requestId, message: String((e as Error)?.stack ?? e) }));
+  }
+}
+
+function reportRequest(rc: RequestContext, response: Response): void {
   const now = Date.now();
   const r = new Report(rc, response, now);
   const tr = rc.live.telemetryRuntime;
@@ -53,7 +62,7 @@ class Report {
   readonly source: LabelGroup;
   readonly destination: LabelGroup;
   readonly cf: Cf | undefined;
-  private readonly tail: string;
+  readonly protocol: "http" | "grpc";
   private attrs?: Record<string, unknown>;
 
   constructor(readonly rc: RequestContext, readonly response: Response, now: number) {
@@ -65,17 +74,18 @@ class Report {
     this.source = rc.listener === "gateway" ? labeler.gatewaySource : labeler.meshSource(rc.caller.principal, rc.caller.namespace);
     this.destination = labeler.destination(rc.cluster, rc.endpoint?.workload, rc.destination?.host, rc.upstreamCluster);
     this.cf = (rc.request as { cf?: Cf }).cf;
-    this.tail = `,request_protocol="${this.protocol}",response_code="${response.status}",grpc_response_status="",response_flags="${this.flags}",connection_security_policy=`;
+    this.protocol = (rc.request.headers.get("content-type") ?? "").startsWith("application/grpc") ? "grpc" : "http";
   }
 
-  get protocol(): string {
-    return (this.rc.request.headers.get("content-type") ?? "").startsWith("application/grpc") ? "grpc" : "http";
+  private get tail(): string {
+    return `,request_protocol="${this.protocol}",response_code="${this.response.status}",grpc_response_status="",response_flags="${this.flags}",connection_security_policy=`;
   }
 
   recordMetrics(reporter: "source" | "destination", plan: MetricsPlan, security: string): void {
     if (plan.off) return;
     if (plan.plain) {
-      deltas.record(`reporter="${reporter}",` + this.source.text + "," + this.destination.text + this.tail + '"' + security + '"', ALL_METRICS_MASK, this.durationMs, this.requestBytes, this.responseBytes);
+      const key = reporter + " " + this.source.id + " " + this.destination.id + " " + this.response.status + " " + this.flags + " " + security + " " + this.protocol;
+      deltas.recordKeyed(key, () => `reporter="${reporter}",` + this.source.text + "," + this.destination.text + this.tail + '"' + security + '"', ALL_METRICS_MASK, this.durationMs, this.requestBytes, this.responseBytes);
       return;
     }
     // Tag overrides or disabled metrics: group the metrics that end up with the same labels.
