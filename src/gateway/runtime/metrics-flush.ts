@@ -35,6 +35,10 @@ export function flush(env: Env): Promise<void> {
   if (flushing) return flushing;
   if (!env.METRICS) return Promise.resolve();
   const pending = deltas.drain();
+  if (deltas.dropped) {
+    console.error(JSON.stringify({ error: "metrics: too many label sets between flushes; requests not counted", dropped: deltas.dropped }));
+    deltas.dropped = 0;
+  }
   const report: IsolateReport = { isolate: isolateId, version, location, lastFlush: Date.now() };
   flushing = (async () => {
     try {
@@ -63,7 +67,8 @@ export async function isolateReports(env: Env): Promise<IsolateReport[]> {
 }
 
 async function readShards(env: Env): Promise<{ series: Series[]; isolates: IsolateReport[] }> {
-  if (!env.METRICS) return { series: toSeries(new Map()), isolates: [] };
+  // Without the metrics Durable Object (an older wrangler.toml), this isolate's own counts since it started.
+  if (!env.METRICS) return { series: toSeries(deltas.peek()), isolates: [] };
   await flush(env);
   const parts = await Promise.all(allMetricsShards().map((name) => shard(env, name).read()));
   return {
