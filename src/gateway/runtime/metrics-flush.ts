@@ -11,7 +11,11 @@ import { allMetricsShards, metricsShard, type IsolateReport, type MetricsAggrega
 /** At most one flush per isolate per this many ms. */
 export const FLUSH_MS = 5000;
 
-export const isolateId: string = crypto.randomUUID();
+let id: string | undefined;
+/** This isolate's random id, chosen on first use (Workers forbid random values at module scope). */
+export function isolateId(): string {
+  return (id ??= crypto.randomUUID());
+}
 export const deltas = new MetricDeltas();
 
 let lastFlush = 0;
@@ -39,10 +43,10 @@ export function flush(env: Env): Promise<void> {
     console.error(JSON.stringify({ error: "metrics: too many label sets between flushes; requests not counted", dropped: deltas.dropped }));
     deltas.dropped = 0;
   }
-  const report: IsolateReport = { isolate: isolateId, version, location, lastFlush: Date.now() };
+  const report: IsolateReport = { isolate: isolateId(), version, location, lastFlush: Date.now() };
   flushing = (async () => {
     try {
-      await shard(env, metricsShard(isolateId)).add({ report, series: toSeries(pending) });
+      await shard(env, metricsShard(isolateId())).add({ report, series: toSeries(pending) });
     } catch (e) {
       deltas.restore(pending);
       console.error(JSON.stringify({ error: "metrics flush failed", message: String((e as Error)?.message ?? e) }));
