@@ -14,6 +14,7 @@ import { renderMetrics } from "./filters/telemetry/metrics.js";
 import { runChain } from "./chain/chain.js";
 import { createRequestContext, type Caller } from "./chain/request-context.js";
 import { meshOptions } from "../config/mesh-options.js";
+import { fromDevFrontProxy } from "./runtime/dev-front-proxy.js";
 
 export { ConfigStore };
 export { RateLimiter } from "../durable/rate-limiter.js";
@@ -69,7 +70,8 @@ export class MeshEntrypoint extends WorkerEntrypoint<Env, MemberProps> {
 }
 
 export default {
-  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  async fetch(received: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const request = env.ISTHMUS_DEV === "true" ? fromDevFrontProxy(received) : received;
     const prefix = env.ADMIN_PREFIX || "/_mesh";
     const url = parseRequestUrl(request.url);
     const p = url.pathAndQuery;
