@@ -36,7 +36,7 @@ export default defineConfig({
         },
         // Test-only members the gateway can route to (in addition to Bookinfo's bindings in wrangler.toml).
         // ORIGIN_MTLS stands in for an `mtls_certificates` binding (it has the same fetch()).
-        serviceBindings: { TEST_ECHO: "test-echo", ORIGIN_MTLS: "test-echo", TEST_AUTHZ: "test-authz" },
+        serviceBindings: { TEST_ECHO: "test-echo", ORIGIN_MTLS: "test-echo", TEST_AUTHZ: "test-authz", PLAIN_MEMBER: "plain-member" },
         workers: memberWorkers(RUNNER),
       },
     }),

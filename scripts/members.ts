@@ -11,7 +11,19 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "dist", "members");
 
-interface Member { name: string; entry: string; serviceAccount: string; vars?: Record<string, string> }
+/** A member's binding to the gateway's mesh entrypoint, with the props its wrangler config gives it. */
+export interface MeshBinding { props: Record<string, string> }
+
+interface Member {
+  name: string;
+  entry: string;
+  serviceAccount: string;
+  vars?: Record<string, string>;
+  /** Bindings to the gateway's MeshEntrypoint other than MESH (what `isthmus inject` writes); none: MESH only. */
+  meshBindings?: () => Record<string, MeshBinding>;
+  /** No MESH binding (a member written the plain way). */
+  noMeshBinding?: boolean;
+}
 
 export const MEMBERS: Member[] = [
   { name: "bookinfo-productpage", entry: "examples/bookinfo/productpage/index.ts", serviceAccount: "bookinfo-productpage" },
@@ -23,7 +35,15 @@ export const MEMBERS: Member[] = [
   { name: "httpbin", entry: "examples/httpbin/index.ts", serviceAccount: "httpbin" },
   { name: "test-echo", entry: "test/members/echo.ts", serviceAccount: "test-echo" },
   { name: "test-authz", entry: "test/members/authz.ts", serviceAccount: "test-authz" },
+  // Written the plain way (direct bindings); its bindings are the ones `isthmus inject` gives it.
+  { name: "plain-member", entry: "examples/plain-member/index.ts", serviceAccount: "plain-member", noMeshBinding: true, meshBindings: plainMemberBindings },
 ];
+
+/** What `isthmus inject examples/plain-member/wrangler.toml` writes for the member's two bindings. */
+function plainMemberBindings(): Record<string, MeshBinding> {
+  const props = (destination: string) => ({ props: { namespace: "default", serviceAccount: "plain-member", destination } });
+  return { DETAILS: props("details.default.svc.cluster.local:9080"), RATINGS: props("ratings.default.svc.cluster.local:9080") };
+}
 
 const bundled = (m: Member) => join(out, `${m.entry.replace(/[/.]/g, "_")}.js`);
 
@@ -45,7 +65,8 @@ export function memberWorkers(gatewayName: string) {
     compatibilityDate: "2026-11-01",
     bindings: m.vars ?? {},
     serviceBindings: {
-      MESH: { name: gatewayName, entrypoint: "MeshEntrypoint", props: { namespace: "default", serviceAccount: m.serviceAccount } },
+      ...(m.noMeshBinding ? {} : { MESH: { name: gatewayName, entrypoint: "MeshEntrypoint", props: { namespace: "default", serviceAccount: m.serviceAccount } } }),
+      ...Object.fromEntries(Object.entries(m.meshBindings?.() ?? {}).map(([binding, b]) => [binding, { name: gatewayName, entrypoint: "MeshEntrypoint", props: b.props }])),
     },
   }));
 }
