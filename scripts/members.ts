@@ -4,7 +4,10 @@
  * wrangler.toml files instead.
  */
 import { buildSync } from "esbuild";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { parseAllDocuments } from "yaml";
+import { injectMember, MESH_ENTRYPOINT, type RegistryResource } from "../src/cli/inject-core.js";
+import { readWranglerConfig } from "../src/cli/wrangler-config.js";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -39,10 +42,21 @@ export const MEMBERS: Member[] = [
   { name: "plain-member", entry: "examples/plain-member/index.ts", serviceAccount: "plain-member", noMeshBinding: true, meshBindings: plainMemberBindings },
 ];
 
-/** What `isthmus inject examples/plain-member/wrangler.toml` writes for the member's two bindings. */
+/**
+ * The member's bindings after `isthmus inject examples/plain-member/wrangler.toml -f examples/bookinfo/`:
+ * inject runs here, on the real files, and the rewritten config's mesh bindings are the ones the test
+ * member gets — so the tests exercise what inject writes, not a hand copy of it.
+ */
 function plainMemberBindings(): Record<string, MeshBinding> {
-  const props = (destination: string) => ({ props: { namespace: "default", serviceAccount: "plain-member", destination } });
-  return { DETAILS: props("details.default.svc.cluster.local:9080"), RATINGS: props("ratings.default.svc.cluster.local:9080") };
+  const read = (p: string) => readFileSync(join(root, p), "utf8");
+  const registry = parseAllDocuments(read("examples/bookinfo/bookinfo-services.yaml")).map((d) => d.toJS() as RegistryResource);
+  const memberFile = "examples/plain-member/wrangler.toml";
+  const injected = injectMember({ file: memberFile, text: read(memberFile) }, { gateway: readWranglerConfig(read("wrangler.toml")), registry, namespace: "default" });
+  const out: Record<string, MeshBinding> = {};
+  for (const b of readWranglerConfig(injected.text, memberFile).services) {
+    if (b.entrypoint === MESH_ENTRYPOINT) out[b.binding] = { props: b.props as Record<string, string> };
+  }
+  return out;
 }
 
 const bundled = (m: Member) => join(out, `${m.entry.replace(/[/.]/g, "_")}.js`);
