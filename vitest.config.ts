@@ -46,7 +46,7 @@ function workerd(name: string) {
       },
       // Test-only members the gateway can route to (in addition to Bookinfo's bindings in wrangler.toml).
       // ORIGIN_MTLS stands in for an `mtls_certificates` binding (it has the same fetch()).
-      serviceBindings: { TEST_ECHO: "test-echo", ORIGIN_MTLS: "test-echo", TEST_AUTHZ: "test-authz" },
+      serviceBindings: { TEST_ECHO: "test-echo", ORIGIN_MTLS: "test-echo", TEST_AUTHZ: "test-authz", PLAIN_MEMBER: "plain-member" },
       // The members bind back to this project's runner (the gateway under test).
       workers: memberWorkers(`vitest-plugin-runner-${name}`),
     },
