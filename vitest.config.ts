@@ -33,7 +33,17 @@ function workerd(name: string) {
         ISTHMUS_DEV: "true",
         // Mesh config of the test gateway: one CUSTOM authorization provider (a test member).
         MESH_CONFIG: JSON.stringify({
-          extensionProviders: [{
+          extensionProviders: [
+          // Access-log providers for test/gateway/observability-telemetry.test.ts.
+          {
+            name: "custom-text",
+            envoyFileAccessLog: { path: "/dev/stdout", logFormat: { text: "custom %REQ(:METHOD)% %REQ(X-USER?X-FALLBACK):6% %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% %ROUTE_NAME% %UPSTREAM_CLUSTER% %UPSTREAM_HOST% %START_TIME(%Y/%m/%d)% %BYTES_SENT% %CEL(request.headers['x-tag'])% 100%%" } },
+          },
+          {
+            name: "json-labels",
+            envoyFileAccessLog: { logFormat: { labels: { code: "%RESPONSE_CODE%", path: "%REQ(:PATH)%", user: "%REQ(X-USER)%", details: "%RESPONSE_CODE_DETAILS%", tagged: "tag=%REQ(X-TAG)%" } } },
+          },
+          {
             name: "test-authz",
             envoyExtAuthzHttp: {
               service: "binding:TEST_AUTHZ",

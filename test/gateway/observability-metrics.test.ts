@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { STANDARD_LABELS } from "../../src/policy/telemetry/istio-metrics.js";
 import type { MetricsAggregatorApi } from "../../src/policy/telemetry/metrics-api.js";
 import { isolateReports } from "../../src/gateway/runtime/metrics-flush.js";
+import { serve } from "../../src/gateway/index.js";
 import { admin, applyYaml, BOOKINFO_YAML, TASKS } from "../helpers/admin.js";
 import { checkPrometheusText, type Sample } from "../helpers/prometheus-text.js";
 
@@ -83,6 +84,21 @@ describe("Istio standard metrics, aggregated across isolates", () => {
     expect(nr.length).toBeGreaterThan(0);
     expect(nr[0]!.labels).toMatchObject({ destination_service: "unknown", destination_service_name: "unknown", destination_workload: "unknown", destination_principal: "unknown", destination_cluster: "unknown" });
     expect(find(samples, "istio_requests_total", { reporter: "destination", response_flags: "NR" })).toEqual([]);
+  });
+
+  it("writes one Analytics Engine data point per request when a dataset is bound (no await)", async () => {
+    const points: AnalyticsEngineDataPoint[] = [];
+    const dataset = { writeDataPoint: (p: AnalyticsEngineDataPoint) => void points.push(p) } as AnalyticsEngineDataset;
+    const waits: Promise<unknown>[] = [];
+    const res = await serve(new Request("http://gw/productpage", { headers: { host: "bookinfo.local" } }), { ...env, METRICS_DATASET: dataset }, { waitUntil: (p) => void waits.push(p) }, { kind: "edge" });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    await Promise.all(waits);
+    expect(points).toHaveLength(1);
+    expect(points[0]!.indexes).toEqual(["productpage"]);
+    expect(points[0]!.blobs).toEqual(["gateway", "istio-ingressgateway", "bookinfo-productpage", "default", "productpage.default.svc.cluster.local", "v1", "200", "-", expect.any(String), "outbound|9080||productpage.default.svc.cluster.local", "GET", "bookinfo.local"]);
+    expect(points[0]!.doubles![0]).toBe(1);
+    expect(points[0]!.doubles![4]).toBe(200);
   });
 
   it("never lets a counter go backwards as isolates come and go", async () => {

@@ -102,7 +102,7 @@ export function hydrate(snapshot: Snapshot, env: Env, isolate: IsolateState, ver
     workloads: snapshot.workloads,
     rateLimiter,
     telemetry: snapshot.telemetry,
-    telemetryRuntime: buildTelemetryRuntime(snapshot),
+    telemetryRuntime: buildTelemetryRuntime(snapshot, mesh.telemetry),
     cluster: (name) => clusters.get(name),
     retryPolicy(route, destination) {
       const p = destination?.retryPolicy !== undefined ? destination.retryPolicy : route.retryPolicy !== undefined ? route.retryPolicy : defaultRetry;

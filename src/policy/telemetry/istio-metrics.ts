@@ -74,6 +74,8 @@ function bucketIndex(buckets: readonly number[], v: number): number {
 
 /** One label set's accumulated deltas, for the metrics in `mask`. Bucket arrays count per bucket (not cumulative), +Inf last. */
 export interface SeriesDelta {
+  /** Rendered labels `k="v",...`. */
+  labels: string;
   mask: number;
   requests: number;
   duration: number[];
@@ -94,11 +96,18 @@ export class MetricDeltas {
 
   /** Counts one request under `labels` for the metrics in `mask`. */
   record(labels: string, mask: number, durationMs: number, requestBytes: number, responseBytes: number): void {
-    const key = mask === ALL_METRICS_MASK ? labels : mask + "\u0000" + labels;
+    this.recordKeyed(mask === ALL_METRICS_MASK ? labels : mask + "\u0000" + labels, () => labels, mask, durationMs, requestBytes, responseBytes);
+  }
+
+  /**
+   * Counts one request under a short key that stands for one label set (the hot path: the labels are
+   * rendered by `labels()` only when the key is new since the last flush).
+   */
+  recordKeyed(key: string, labels: () => string, mask: number, durationMs: number, requestBytes: number, responseBytes: number): void {
     let s = this.series.get(key);
     if (!s) {
       s = {
-        mask, requests: 0,
+        labels: labels(), mask, requests: 0,
         duration: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), durationSum: 0,
         requestBytes: new Array<number>(SIZE_BUCKETS.length + 1).fill(0), requestBytesSum: 0,
         responseBytes: new Array<number>(SIZE_BUCKETS.length + 1).fill(0), responseBytesSum: 0,
@@ -158,8 +167,8 @@ export interface Series {
 /** The per-metric series of a batch of deltas (what a flush sends). */
 export function toSeries(deltas: Map<string, SeriesDelta>): Series[] {
   const out: Series[] = [];
-  for (const [key, d] of deltas) {
-    const labels = d.mask === ALL_METRICS_MASK ? key : key.slice(key.indexOf("\u0000") + 1);
+  for (const d of deltas.values()) {
+    const labels = d.labels;
     if (d.mask & METRIC_BIT.REQUEST_COUNT) out.push({ name: "istio_requests_total", labels, value: d.requests });
     if (d.mask & METRIC_BIT.REQUEST_DURATION) out.push({ name: "istio_request_duration_milliseconds", labels, count: d.requests, sum: d.durationSum, buckets: d.duration });
     if (d.mask & METRIC_BIT.REQUEST_SIZE) out.push({ name: "istio_request_bytes", labels, count: d.requests, sum: d.requestBytesSum, buckets: d.requestBytes });

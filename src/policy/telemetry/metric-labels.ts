@@ -16,6 +16,8 @@ type Pairs = [StandardLabel | string, string][];
 
 /** A peer's label group: rendered once, and as pairs for tag overrides. */
 export interface LabelGroup {
+  /** Short id, unique per isolate: series keys on the hot path join ids, not label text. */
+  readonly id: number;
   readonly text: string;
   readonly pairs: Pairs;
 }
@@ -28,7 +30,8 @@ export interface PeerInfo {
   cluster: string;
 }
 
-const group = (pairs: Pairs): LabelGroup => ({ text: renderLabels(pairs), pairs });
+let nextId = 0;
+const group = (pairs: Pairs): LabelGroup => ({ id: nextId++, text: renderLabels(pairs), pairs });
 
 function peerPairs(side: "source" | "destination", p: PeerInfo | undefined): Pairs {
   const app = p?.labels["app"] ?? UNKNOWN;
@@ -120,7 +123,6 @@ export class MetricLabeler {
         ["destination_service_namespace", cluster?.serviceEntry.namespace ?? UNKNOWN],
         ["destination_cluster", w ? CLUSTER_ID : UNKNOWN],
       ];
-      // Istio's order puts the service between version and canonical service; keep it.
       this.destinations.set(key, (g = group(pairs)));
     }
     return g;
