@@ -270,3 +270,20 @@ function prepared(namespace: string, host: string, gateways: string[], rules: re
 }
 
 export type { GatewayApiStatus } from "./status.js";
+
+/** Kinds whose stored objects carry a computed `status`. */
+export const GATEWAY_API_STATUS_KINDS: ReadonlySet<string> = new Set(["GatewayClass", "KubernetesGateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]);
+
+/**
+ * The status of Gateway API objects, computed by the same translation the snapshot is compiled with
+ * (the registry from the ServiceEntries, the workload from the mesh options); objects without an
+ * entry (another controller's) keep no status.
+ */
+export function withGatewayApiStatus<R extends Resource>(items: readonly R[], all: readonly Resource[], registry: ServiceRegistry, workload: GatewayApiWorkload): R[] {
+  if (!items.some((r) => GATEWAY_API_STATUS_KINDS.has(r.kind))) return [...items];
+  const { status } = translateGatewayApi(all, registry, workload);
+  return items.map((r) => {
+    const s = status.get(key(r));
+    return s ? { ...r, status: s } : r;
+  });
+}
