@@ -157,7 +157,8 @@ function translateBackendRefs(refs: readonly HTTPBackendRef[], ns: string, ctx: 
     }
     out.push(d);
   }
-  // With one destination a VirtualService ignores the weight; keep that, and its share is all.
+  // One destination takes everything whatever its weight: written as a VirtualService writes it.
+  if (out.length === 1) delete out[0]!.weight;
   return out;
 }
 
