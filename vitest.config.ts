@@ -13,8 +13,12 @@
  *   (config, router, policy, cli, architecture) called directly, nothing a file leaves behind that the
  *   next could see.
  * A new test file goes to `isthmus-unit` unless it imports `cloudflare:test`/`cloudflare:workers` or the
- * admin test helper; ISOLATED below lists the rest by that rule (test/architecture/vitest-projects.test.ts
- * checks the list against the files).
+ * admin test helper; test/projects.ts lists the rest by that rule (test/architecture/vitest-projects.test.ts
+ * checks the list against the files, both ways).
+ *
+ * Two files at a time (`maxWorkers: 2`; vitest's default on 2 cores is 1): the gateway files spend much
+ * of their time waiting (runtime start, origins, timers), not computing. Files share the loopback
+ * origins of test/global-setup.ts, so a test keys what it asks them to remember (x-test-key, /flaky/<key>).
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -67,6 +71,7 @@ const common = { testTimeout: 20_000, hookTimeout: 30_000 };
 
 export default defineConfig({
   test: {
+    maxWorkers: 2,
     projects: [
       {
         plugins: [workerd("isthmus")],
