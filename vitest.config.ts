@@ -21,7 +21,9 @@ export default defineConfig({
         bindings: {
           ADMIN_TOKEN: "test-admin-token",
           ISTHMUS_DEV: "true",
-          // Mesh config of the test gateway: one CUSTOM authorization provider (a test member).
+          // Mesh config of the test gateway: one CUSTOM authorization provider (a test member), and an
+          // OpenTelemetry collector (a test member) with random sampling off: only requests that come
+          // with a sampled trace context are traced, so tests decide which.
           MESH_CONFIG: JSON.stringify({
             extensionProviders: [{
               name: "test-authz",
@@ -31,12 +33,17 @@ export default defineConfig({
                 headersToUpstreamOnAllow: ["x-authz-user"],
                 headersToDownstreamOnDeny: ["x-denied", "set-cookie"],
               },
+            }, {
+              name: "otel",
+              opentelemetry: { service: "binding:TEST_OTEL", http: { path: "/v1/traces", timeout: "1s" } },
             }],
+            defaultProviders: { tracing: ["otel"] },
+            defaultConfig: { tracing: { sampling: 0 } },
           }),
         },
         // Test-only members the gateway can route to (in addition to Bookinfo's bindings in wrangler.toml).
         // ORIGIN_MTLS stands in for an `mtls_certificates` binding (it has the same fetch()).
-        serviceBindings: { TEST_ECHO: "test-echo", ORIGIN_MTLS: "test-echo", TEST_AUTHZ: "test-authz" },
+        serviceBindings: { TEST_ECHO: "test-echo", ORIGIN_MTLS: "test-echo", TEST_AUTHZ: "test-authz", TEST_OTEL: "test-otel" },
         workers: memberWorkers(RUNNER),
       },
     }),

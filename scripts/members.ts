@@ -23,6 +23,7 @@ export const MEMBERS: Member[] = [
   { name: "httpbin", entry: "examples/httpbin/index.ts", serviceAccount: "httpbin" },
   { name: "test-echo", entry: "test/members/echo.ts", serviceAccount: "test-echo" },
   { name: "test-authz", entry: "test/members/authz.ts", serviceAccount: "test-authz" },
+  { name: "test-otel", entry: "test/members/otel.ts", serviceAccount: "test-otel" },
 ];
 
 const bundled = (m: Member) => join(out, `${m.entry.replace(/[/.]/g, "_")}.js`);

@@ -24,6 +24,9 @@ import { rateLimiterStore } from "../../durable/rate-limiter.js";
 import { buildRouter, type Router } from "../../router/index.js";
 import type { TelemetryTable } from "../../config/compile/telemetry.js";
 import type { IsolateState } from "./isolate.js";
+import { withTelemetryTracing, type TracingSettings } from "../../config/tracing-settings.js";
+import type { SpanExporter } from "../tracing/span-exporter.js";
+import { telemetryTracingOf } from "../tracing/telemetry-tracing.js";
 
 /** A route's runtime half. */
 export interface RouteRuntime {
@@ -72,6 +75,10 @@ export interface LiveConfig {
   readonly workloads: readonly Workload[];
   readonly rateLimiter: RateLimiter;
   readonly telemetry: TelemetryTable;
+  /** Tracing provider, sampling and custom tags (MeshConfig, then the Telemetry's `tracing[]`). */
+  readonly tracing: TracingSettings;
+  /** The isolate's span batcher. */
+  readonly spans: SpanExporter;
   cluster(name: string): ClusterRuntime | undefined;
   /** The retry policy of a route toward a destination (undefined: a single attempt). */
   retryPolicy(route: Route, destination: { retryPolicy?: RetryPolicy | null } | undefined): RetryPolicy | undefined;
@@ -99,6 +106,8 @@ export function hydrate(snapshot: Snapshot, env: Env, isolate: IsolateState, ver
     workloads: snapshot.workloads,
     rateLimiter,
     telemetry: snapshot.telemetry,
+    tracing: withTelemetryTracing(env.MESH_CONFIG, telemetryTracingOf(snapshot.telemetry)),
+    spans: isolate.spans,
     cluster: (name) => clusters.get(name),
     retryPolicy(route, destination) {
       const p = destination?.retryPolicy !== undefined ? destination.retryPolicy : route.retryPolicy !== undefined ? route.retryPolicy : defaultRetry;
