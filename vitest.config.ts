@@ -13,8 +13,12 @@
  *   (config, router, policy, cli, architecture) called directly, nothing a file leaves behind that the
  *   next could see.
  * A new test file goes to `isthmus-unit` unless it imports `cloudflare:test`/`cloudflare:workers` or the
- * admin test helper; ISOLATED below lists the rest by that rule (test/architecture/vitest-projects.test.ts
- * checks the list against the files).
+ * admin test helper; test/projects.ts lists the rest by that rule (test/architecture/vitest-projects.test.ts
+ * checks the list against the files, both ways).
+ *
+ * Two files at a time (`maxWorkers: 2`; vitest's default on 2 cores is 1): the gateway files spend much
+ * of their time waiting (runtime start, origins, timers), not computing. Files share the loopback
+ * origins of test/global-setup.ts, so a test keys what it asks them to remember (x-test-key, /flaky/<key>).
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -51,12 +55,20 @@ function workerd(name: string) {
               headersToUpstreamOnAllow: ["x-authz-user"],
               headersToDownstreamOnDeny: ["x-denied", "set-cookie"],
             },
+          },
+          // An OpenTelemetry collector (a test member) with random sampling off: only requests that come
+          // with a sampled trace context are traced, so tests decide which.
+          {
+            name: "otel",
+            opentelemetry: { service: "binding:TEST_OTEL", http: { path: "/v1/traces", timeout: "1s" } },
           }],
+          defaultProviders: { tracing: ["otel"] },
+          defaultConfig: { tracing: { sampling: 0 } },
         }),
       },
       // Test-only members the gateway can route to (in addition to Bookinfo's bindings in wrangler.toml).
       // ORIGIN_MTLS stands in for an `mtls_certificates` binding (it has the same fetch()).
-      serviceBindings: { TEST_ECHO: "test-echo", ORIGIN_MTLS: "test-echo", TEST_AUTHZ: "test-authz" },
+      serviceBindings: { TEST_ECHO: "test-echo", ORIGIN_MTLS: "test-echo", TEST_AUTHZ: "test-authz", PLAIN_MEMBER: "plain-member", TEST_OTEL: "test-otel" },
       // The members bind back to this project's runner (the gateway under test).
       workers: memberWorkers(`vitest-plugin-runner-${name}`),
     },
@@ -67,6 +79,7 @@ const common = { testTimeout: 20_000, hookTimeout: 30_000 };
 
 export default defineConfig({
   test: {
+    maxWorkers: 2,
     projects: [
       {
         plugins: [workerd("isthmus")],

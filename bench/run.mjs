@@ -212,6 +212,11 @@ async function scenarioProcess(scenario, built, wrangler, token) {
       workers.push({ name, module: built.origin, compatibilityDate: wrangler.compatibilityDate });
     } else if (name === "passthrough") {
       workers.push({ name, module: built.passthrough, compatibilityDate: wrangler.compatibilityDate, bindings: [{ name: "ORIGIN", service: "origin" }] });
+    } else if (name === "peer") {
+      // The hand-written gateway: the origin binding plus the scenario's text bindings (JWKS, issuer, audience).
+      const text = Object.entries(scenario.peerVars ?? {}).map(([n, t]) => ({ name: n, text: t }));
+      workers.push({ name, module: built.peer, compatibilityDate: wrangler.compatibilityDate, compatibilityFlags: wrangler.compatibilityFlags,
+        bindings: [{ name: "ORIGIN", service: "origin" }, ...text] });
     } else if (name === "gateway") {
       // Every Durable Object class the bundle exports, bound under wrangler.toml's binding names.
       const dos = wrangler.durableObjects.filter((d) => built.gateway.exports.includes(d.className));
@@ -394,7 +399,14 @@ async function micro(built, wrangler) {
     const match = await get(`/match?routes=${MICRO_ROUTES}&samples=${opts.microSamples}&batchMs=${opts.quick ? 10 : 20}`);
     const ops = await get(`/ops?batchMs=${opts.quick ? 10 : 15}`);
     const jwt = await get(`/jwt?samples=3`);
-    return { compile, match, ops, jwt };
+    const batchMs = opts.quick ? 10 : 15;
+    const destination = {
+      none: await get(`/destination?policies=0&batchMs=${batchMs}`),
+      ten: await get(`/destination?policies=10&batchMs=${batchMs}`),
+    };
+    destination.noneUs = destination.none.us;
+    destination.tenUs = destination.ten.us;
+    return { compile, match, ops, jwt, destination };
   } finally {
     await server.stop();
   }

@@ -129,3 +129,40 @@ export function rateLimitPolicy(mode) {
 export function fullChainResources(jwks) {
   return [requestAuthentication(jwks), ...authorizationPolicies(), rateLimitPolicy("local")];
 }
+
+/** The gateway's identity as the origin's sidecar sees it (north-south: the gateway talks mTLS). */
+export const GATEWAY_PRINCIPAL = "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account";
+
+/**
+ * Ten AuthorizationPolicies attached to the origin workload (namespace `bench`, selector app=origin):
+ * what its sidecar would enforce, run by the gateway's destination stage (issue 7) on the request as
+ * forwarded. Six DENY, four ALLOW, written like the gateway's ten (paths, methods, principals,
+ * namespaces, remote IPs, ports, headers); the forwarded bench request matches no DENY rule and only
+ * the last ALLOW policy, so every rule is evaluated.
+ */
+export function destinationPolicies() {
+  const p = (name, spec) => ({
+    apiVersion: "security.istio.io/v1",
+    kind: "AuthorizationPolicy",
+    metadata: { name, namespace: BENCH_NAMESPACE },
+    spec: { selector: { matchLabels: { app: "origin" } }, ...spec },
+  });
+  return [
+    p("origin-deny-admin-paths", { action: "DENY", rules: [{ to: [{ operation: { paths: ["/admin*", "/internal/*", "*.php", "/.git*"] } }] }] }),
+    p("origin-deny-writes", { action: "DENY", rules: [{ to: [{ operation: { methods: ["POST", "PUT", "PATCH", "DELETE"], paths: ["/svc*"] } }] }] }),
+    p("origin-deny-outsiders", { action: "DENY", rules: [{ from: [{ source: { notPrincipals: ["cluster.local/ns/istio-system/*", "cluster.local/ns/bench/*"] } }] }] }),
+    p("origin-deny-blocked-networks", { action: "DENY", rules: [{ from: [{ source: { remoteIpBlocks: ["198.51.100.0/24", "192.0.2.0/24", "2001:db8::/32"] } }] }] }),
+    p("origin-deny-debug-header", { action: "DENY", rules: [{ when: [{ key: "request.headers[x-debug]", values: ["*"] }] }] }),
+    p("origin-deny-admin-port", { action: "DENY", rules: [{ to: [{ operation: { ports: ["9090", "15000"] } }] }] }),
+    p("origin-allow-partners", { action: "ALLOW", rules: [{ from: [{ source: { principals: ["cluster.local/ns/partners/*"] } }] }] }),
+    p("origin-allow-other-hosts", { action: "ALLOW", rules: [{ to: [{ operation: { hosts: ["api.example.com", "*.internal.example.com"] } }] }] }),
+    p("origin-allow-monitoring", { action: "ALLOW", rules: [{ from: [{ source: { namespaces: ["monitoring"] } }], to: [{ operation: { paths: ["/metrics"] } }] }] }),
+    p("origin-allow-gateway", {
+      action: "ALLOW",
+      rules: [{
+        from: [{ source: { principals: [GATEWAY_PRINCIPAL], notRemoteIpBlocks: ["198.51.100.0/24"] } }],
+        to: [{ operation: { hosts: [BENCH_HOST], methods: ["GET", "HEAD"], paths: ["/svc*"], ports: ["80"] } }],
+      }],
+    }),
+  ];
+}

@@ -83,6 +83,24 @@ describe("issue 7 defects", () => {
     expect(res.status).toBe(301);
     expect(res.headers.get("location")).toBe("https://secure.defects.example.com/a/b?c=1");
   });
+
+  it("behind npm start's front proxy (neutral Host, the client's in x-isthmus-dev-host) the redirect names the client's host over https", async () => {
+    // What scripts/start.mjs sends wrangler dev: its inner address as Host, so wrangler dev's proxy (which
+    // rewrites absolute URLs with the request's own host to http://) leaves the Location alone.
+    const res = await call("/a?c=1", "127.0.0.1:40123", { "x-isthmus-dev-host": "secure.defects.example.com:8787" });
+    expect(res.status).toBe(301);
+    expect(res.headers.get("location")).toBe("https://secure.defects.example.com:8787/a?c=1");
+  });
+
+  it("the front proxy's header is consumed: the upstream never sees it", async () => {
+    const key = `devhost-${Date.now()}`;
+    const res = await call("/status/200", "127.0.0.1:40123", { "x-isthmus-dev-host": "defects.example.com", "x-test-key": key });
+    expect(res.status).toBe(200);
+    const a = (await (await fetch(`http://127.0.0.1:${scripted}/__seen/${key}`)).json()) as { requests: { headers: Record<string, string> }[] };
+    const b = (await (await fetch(`http://127.0.0.1:${scriptedB}/__seen/${key}`)).json()) as { requests: { headers: Record<string, string> }[] };
+    const [seenReq] = [...a.requests, ...b.requests];
+    expect(seenReq!.headers["x-isthmus-dev-host"]).toBeUndefined();
+  });
 });
 
 describe("a VirtualService bound to a Gateway by its legacy FQDN name", () => {

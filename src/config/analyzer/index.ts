@@ -22,6 +22,7 @@ import { analyzeRateLimitPolicies } from "./rate-limit-policies.js";
 import { AnalysisContext, type AnalyzeOptions } from "./context.js";
 import { analyzeDestinationRuleCaCertificates, analyzeDestinationRuleHosts } from "./destination-rules.js";
 import { analyzeGatewaySelectors } from "./gateway-selector.js";
+import { analyzeGatewayApi } from "./gateway-api.js";
 import { analyzeJwtClaimRoutes } from "./jwt-claim-routes.js";
 import { analyzeMeshGatewayHosts } from "./mesh-gateway-hosts.js";
 import { analyzeUnreachableRules } from "./unreachable-rules.js";
@@ -45,6 +46,7 @@ export const ANALYZERS: ReadonlyArray<{ name: string; run: Analyzer }> = [
   { name: "destinationrule.CaCertificateAnalyzer", run: analyzeDestinationRuleCaCertificates },
   { name: "auth.AuthorizationPoliciesAnalyzer", run: analyzeAuthorizationPolicyNamespaces },
   { name: "ratelimit.RateLimitPolicyAnalyzer", run: analyzeRateLimitPolicies },
+  { name: "k8sgateway.GatewayAPIAnalyzer", run: analyzeGatewayApi },
 ];
 
 /** Runs every analyzer over `resources`; messages sorted by kind, namespace, name, code and path. */
