@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 const sources = import.meta.glob("../../src/**/*.ts", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
 
 /** A top-level (unindented) binding initialised by a call Workers refuse at startup. */
-const DISALLOWED = /^(?:export\s+)?(?:const|let|var)\s+[^=]+=\s*(?:await\s+)?(?:crypto\.(?:randomUUID|getRandomValues)|Math\.random|setTimeout|setInterval|fetch)\s*\(/m;
+const DISALLOWED = /^(?:export\s+)?(?:const|let|var)\s+[^=\n]+=\s*(?:await\s+)?(?:crypto\.(?:randomUUID|getRandomValues)|Math\.random|setTimeout|setInterval|fetch)\s*\(/m;
 
 describe("global scope", () => {
   it("initialises no module-level binding with random values, timers or I/O", () => {
