@@ -146,6 +146,16 @@ describe("Telemetry: access logs, filters, overrides and precedence", () => {
     expect(dump.telemetry.gateway.tracing.server).toMatchObject({ randomSamplingPercentage: 10 });
   });
 
+  it("explains what stage 11 would report: scopes, series labels, access-log lines", async () => {
+    await apply(telemetry("mesh-default", "istio-system", "accessLogging:\n- providers: [{name: envoy}]\nmetrics:\n- overrides:\n  - match: {metric: REQUEST_COUNT}\n    tagOverrides:\n      request_host: {value: request.host}"));
+    const res = await admin("/explain", { method: "POST", body: JSON.stringify({ method: "GET", url: "http://bookinfo.local/productpage", headers: {} }) });
+    expect(res.status).toBe(200);
+    const t = ((await res.json()) as { stages: { telemetry: { source: { telemetry: string[]; metrics: string; labels: Record<string, string> }; destination: { labels: Record<string, string> } | null; accessLog: { provider: string; logged: boolean; line?: string }[] } } }).stages.telemetry;
+    expect(t.source).toMatchObject({ telemetry: ["istio-system/mesh-default"], metrics: "overridden", labels: { reporter: "source", request_host: "bookinfo.local", destination_service_name: "productpage" } });
+    expect(t.destination?.labels).toMatchObject({ reporter: "destination", destination_workload: "bookinfo-productpage", connection_security_policy: "mutual_tls" });
+    expect(t.accessLog).toEqual([{ provider: "envoy", logged: true, line: expect.stringMatching(/"GET \/productpage HTTP\/1\.1" 200 /) }]);
+  });
+
   it("refuses bad CEL with the field path", async () => {
     const res = await applyYaml(telemetry("bad", "istio-system", "metrics:\n- overrides:\n  - tagOverrides:\n      t: {value: \"request.host ==\"}\naccessLogging:\n- filter: {expression: \"response.code >= (400\"}"));
     expect(res.status).toBe(422);

@@ -41,6 +41,8 @@ export interface LogPlan {
 }
 
 export interface ScopeRuntime {
+  /** The Telemetry resources in effect, least specific first (`namespace/name`). */
+  from: string[];
   metrics: Record<Mode, MetricsPlan>;
   logs: Record<Mode, LogPlan[]>;
 }
@@ -106,6 +108,7 @@ function defaultMesh(): MeshTelemetry {
 
 function buildScope(scope: TelemetryScope, mesh: MeshTelemetry): ScopeRuntime {
   return {
+    from: scope.from,
     metrics: { client: mergeMetrics(scope.metrics, mesh, "CLIENT"), server: mergeMetrics(scope.metrics, mesh, "SERVER") },
     logs: { client: mergeLogs(scope, mesh, "CLIENT"), server: mergeLogs(scope, mesh, "SERVER") },
   };
