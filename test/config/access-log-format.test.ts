@@ -2,6 +2,7 @@
  * Envoy access-log formats: parsing (once, at MeshConfig read), errors with their field paths, and
  * rendering (text with `-` for missing values, JSON typed), START_TIME's strftime subset.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ISTIO_JSON_LABELS, ISTIO_TEXT_FORMAT, parseLogFormat } from "../../src/config/access-log-format.js";
 import { parseMeshConfig } from "../../src/config/mesh-config.js";
@@ -87,5 +88,25 @@ describe("access-log formats", () => {
     expect(r.config.telemetry.providers.tracer).toMatchObject({ kind: "opentelemetry", service: "binding:OTEL", http: { path: "/v1/traces", timeoutMs: 2000, headers: { "x-key": "k" } } });
     expect(r.config.telemetry.providers.t).toBeUndefined();
     expect(r.config.telemetry.providers.envoy).toMatchObject({ kind: "envoyFileAccessLog" });
+  });
+
+  it("never throws on arbitrary format text, and renders what it accepts", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom("%", "(", ")", ":", "?", "A", "REQ", "START_TIME", "_", "x", "1", " ", "\n") , maxLength: 40 }), (text) => {
+        const { format, error } = parseLogFormat(text);
+        expect(format === undefined).toBe(error !== undefined);
+        if (format) expect(typeof formatAccessLog({ kind: "text", format }, entry())).toBe("string");
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("keeps literal text (with %% as %) exactly", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }).filter((t) => !t.includes("%")), (t) => {
+        const { format } = parseLogFormat(t + "%%");
+        expect(formatAccessLog({ kind: "text", format: format! }, entry())).toBe((t + "%").replace(/\n$/, ""));
+      }),
+    );
   });
 });
