@@ -5,12 +5,13 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { ConfigStore } from "../durable/config-store.js";
-import { configStore } from "./runtime/config-store-stub.js";
+import { configStore, storeAccess } from "./runtime/config-store-stub.js";
 import { parseRequestUrl } from "./chain/request-target.js";
 import { createAdminApp } from "./admin/app.js";
 import { explainRequest } from "./admin/explain.js";
-import { installSnapshot, liveConfig } from "./runtime/live-config.js";
-import { renderMetrics } from "./filters/telemetry/metrics.js";
+import { installSnapshot, liveConfig, type LiveConfig } from "./runtime/live-config.js";
+import { aggregatedSeries } from "./runtime/metrics-flush.js";
+import { renderSeries } from "../policy/telemetry/istio-metrics.js";
 import { runChain } from "./chain/chain.js";
 import { createRequestContext, type Caller } from "./chain/request-context.js";
 import { meshOptions } from "../config/mesh-options.js";
@@ -20,6 +21,7 @@ import { meshTarget, parseMeshDestination } from "./runtime/mesh-destination.js"
 export { ConfigStore };
 export { RateLimiter } from "../durable/rate-limiter.js";
 export { Circuit } from "../durable/circuit.js";
+export { MetricsAggregator } from "../durable/metrics-aggregator.js";
 
 
 let admin: { prefix: string; app: ReturnType<typeof createAdminApp> } | undefined;
@@ -32,14 +34,16 @@ function adminApp(prefix: string) {
         store: configStore,
         install: installSnapshot,
         ensureVersion: async (env, version) => {
-          const live = await liveConfig({ env, store: () => configStore(env), waitUntil: () => undefined });
-          if (live.version >= version) return;
-          const vs = await configStore(env).snapshot(live.version);
+          const live = (await liveConfig(storeAccess(env, () => undefined))) as LiveConfig & { epoch?: number };
+          const head = await configStore(env).head();
+          const sameLineage = live.epoch === undefined || live.epoch === head.epoch;
+          if (live.version >= version && sameLineage) return;
+          const vs = await configStore(env).snapshot(sameLineage ? live.version : undefined);
           if (vs) installSnapshot(vs, env);
         },
-        configDump: async (env, ctx) => (await liveConfig({ env, store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) })).snapshot,
+        configDump: async (env, ctx) => (await liveConfig(storeAccess(env, (p) => ctx.waitUntil(p)))).snapshot,
         explain: (env, ctx, input) => explainRequest(env, ctx, input),
-        metrics: renderMetrics,
+        metrics: async (env) => renderSeries(await aggregatedSeries(env)),
       }),
     };
   }
@@ -59,7 +63,7 @@ export interface MemberProps {
 
 export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, caller: Caller, target = parseRequestUrl(request.url)): Promise<Response> {
   const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
-  const pending = liveConfig({ env, store: () => configStore(env), waitUntil });
+  const pending = liveConfig(storeAccess(env, waitUntil));
   const live = pending instanceof Promise ? await pending : pending;
   return (await runChain(createRequestContext({ request, env, waitUntil, live, caller, target }))).response;
 }
