@@ -4,7 +4,8 @@
  * gateway answered, lists what cannot work. Each finding names the file or resource and what to do.
  *
  * Checks:
- * - Durable Objects: CONFIG_STORE / RATE_LIMITER / CIRCUIT bound to ConfigStore / RateLimiter / Circuit,
+ * - Durable Objects: CONFIG_STORE / RATE_LIMITER / CIRCUIT / METRICS bound to ConfigStore / RateLimiter /
+ *   Circuit / MetricsAggregator,
  *   each class created by a SQLite migration (`new_sqlite_classes`);
  * - the admin API: ADMIN_TOKEN never a plain `[vars]` value; Access needs both ACCESS_TEAM_DOMAIN and
  *   ACCESS_AUD; ISTHMUS_DEV never in a deployed config; a deployed gateway answers 401 without credentials
@@ -50,6 +51,7 @@ const REQUIRED_DURABLE_OBJECTS: readonly (readonly [binding: string, className: 
   ["CONFIG_STORE", "ConfigStore", "the config store: without it nothing can be applied or served"],
   ["RATE_LIMITER", "RateLimiter", "global rate limits"],
   ["CIRCUIT", "Circuit", "outlier detection shared across isolates"],
+  ["METRICS", "MetricsAggregator", "mesh-wide metrics"],
 ];
 
 export function verifyInstall(input: VerifyInput): VerifyFinding[] {

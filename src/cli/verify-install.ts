@@ -20,7 +20,7 @@ export const verifyInstallCommand: Command = {
 wrangler config (--member, repeatable) and the gateway's stored config through the admin API (or -f
 files instead), and reports what cannot work:
 
-  - Durable Object bindings or SQLite migrations missing (CONFIG_STORE, RATE_LIMITER, CIRCUIT);
+  - Durable Object bindings or SQLite migrations missing (CONFIG_STORE, RATE_LIMITER, CIRCUIT, METRICS);
   - a binding:NAME in a ServiceEntry, WorkloadEntry or MESH_CONFIG that no service binding provides;
   - a member without a mesh binding, calling another member directly, without identity props,
     with an invalid destination, not registered, or calling as another service account than registered;
