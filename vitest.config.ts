@@ -55,12 +55,20 @@ function workerd(name: string) {
               headersToUpstreamOnAllow: ["x-authz-user"],
               headersToDownstreamOnDeny: ["x-denied", "set-cookie"],
             },
+          },
+          // An OpenTelemetry collector (a test member) with random sampling off: only requests that come
+          // with a sampled trace context are traced, so tests decide which.
+          {
+            name: "otel",
+            opentelemetry: { service: "binding:TEST_OTEL", http: { path: "/v1/traces", timeout: "1s" } },
           }],
+          defaultProviders: { tracing: ["otel"] },
+          defaultConfig: { tracing: { sampling: 0 } },
         }),
       },
       // Test-only members the gateway can route to (in addition to Bookinfo's bindings in wrangler.toml).
       // ORIGIN_MTLS stands in for an `mtls_certificates` binding (it has the same fetch()).
-      serviceBindings: { TEST_ECHO: "test-echo", ORIGIN_MTLS: "test-echo", TEST_AUTHZ: "test-authz", PLAIN_MEMBER: "plain-member" },
+      serviceBindings: { TEST_ECHO: "test-echo", ORIGIN_MTLS: "test-echo", TEST_AUTHZ: "test-authz", PLAIN_MEMBER: "plain-member", TEST_OTEL: "test-otel" },
       // The members bind back to this project's runner (the gateway under test).
       workers: memberWorkers(`vitest-plugin-runner-${name}`),
     },

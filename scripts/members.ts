@@ -40,6 +40,7 @@ export const MEMBERS: Member[] = [
   { name: "test-authz", entry: "test/members/authz.ts", serviceAccount: "test-authz" },
   // Written the plain way (direct bindings); its bindings are the ones `isthmus inject` gives it.
   { name: "plain-member", entry: "examples/plain-member/index.ts", serviceAccount: "plain-member", noMeshBinding: true, meshBindings: plainMemberBindings },
+  { name: "test-otel", entry: "test/members/otel.ts", serviceAccount: "test-otel" },
 ];
 
 /**

@@ -30,6 +30,8 @@ export const ISOLATED_TEST_FILES = [
   "test/gateway/resilience.test.ts",
   "test/gateway/security-defects.test.ts",
   "test/gateway/security.test.ts",
+  "test/gateway/span-exporter.test.ts",
+  "test/gateway/tracing.test.ts",
   "test/policy/ratelimit/rate-limiter-do.test.ts",
   "test/policy/resilience/circuit-do.test.ts",
   "test/smoke.test.ts",

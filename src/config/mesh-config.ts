@@ -130,6 +130,7 @@ export function parseMeshConfig(text: string | undefined): MeshConfigResult {
 
 /** MeshConfig fields Isthmus reads elsewhere or ignores on purpose (a warning, not an error). */
 const IGNORED_FIELDS = new Set([
+  "enableTracing",
   "connectTimeout", "localityLbSetting", "defaultHttpRetryPolicy", "defaultVirtualServiceExportTo",
   "defaultDestinationRuleExportTo", "defaultServiceExportTo", "rootNamespace", "trustDomain", "trustDomainAliases",
   "enableAutoMtls", "ingressClass", "ingressService", "ingressControllerMode", "ingressSelector", "protocolDetectionTimeout",
@@ -172,6 +173,8 @@ export function meshConfigFromValue(value: unknown): MeshConfigResult {
         else if (mode) config.outboundTrafficPolicy = mode;
         break;
       }
+      case "defaultProviders":
+        break; // read by tracing-settings.ts (tracing) and the Telemetry compile
       default:
         warnings.push({ path: key, message: IGNORED_FIELDS.has(key) ? `${key} is not used by Isthmus (ignored)` : `unknown MeshConfig field ${JSON.stringify(key)} (ignored)` });
     }
@@ -187,6 +190,7 @@ function parseDefaultConfig(value: unknown, path: string, errors: MeshConfigIssu
   let hops = 0;
   for (const [key, field] of Object.entries(value)) {
     const at = joinPath(path, key);
+    if (key === "tracing") continue; // read by tracing-settings.ts
     if (key !== "gatewayTopology") {
       warnings.push({ path: at, message: `${at} is not used by Isthmus (ignored)` });
       continue;
@@ -372,7 +376,7 @@ function parseExtAuthzHttp(name: string, value: unknown, path: string, problems:
 const BINDING = /^binding:([A-Za-z_][A-Za-z0-9_]*)$/;
 const HOSTNAME = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
-function parseService(value: unknown, port: number | undefined, err: (m: string) => void): ExtAuthzService | undefined {
+export function parseService(value: unknown, port: number | undefined, err: (m: string) => void): ExtAuthzService | undefined {
   if (typeof value !== "string" || value === "") {
     err("service must not be empty");
     return undefined;
