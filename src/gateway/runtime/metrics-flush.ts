@@ -11,7 +11,12 @@ import { allMetricsShards, metricsShard, type IsolateReport, type MetricsAggrega
 /** At most one flush per isolate per this many ms. */
 export const FLUSH_MS = 5000;
 
-export const isolateId: string = crypto.randomUUID();
+// Made on first use: workerd refuses random values in global scope (wrangler dev fails to start).
+let isolateIdValue: string | undefined;
+/** This isolate's id (its metrics shard and report). */
+export function isolateId(): string {
+  return (isolateIdValue ??= crypto.randomUUID());
+}
 export const deltas = new MetricDeltas();
 
 let lastFlush = 0;
@@ -35,10 +40,10 @@ export function flush(env: Env): Promise<void> {
   if (flushing) return flushing;
   if (!env.METRICS) return Promise.resolve();
   const pending = deltas.drain();
-  const report: IsolateReport = { isolate: isolateId, version, location, lastFlush: Date.now() };
+  const report: IsolateReport = { isolate: isolateId(), version, location, lastFlush: Date.now() };
   flushing = (async () => {
     try {
-      await shard(env, metricsShard(isolateId)).add({ report, series: toSeries(pending) });
+      await shard(env, metricsShard(isolateId())).add({ report, series: toSeries(pending) });
     } catch (e) {
       deltas.restore(pending);
       console.error(JSON.stringify({ error: "metrics flush failed", message: String((e as Error)?.message ?? e) }));
