@@ -11,9 +11,12 @@ import { allMetricsShards, metricsShard, type IsolateReport, type MetricsAggrega
 /** At most one flush per isolate per this many ms. */
 export const FLUSH_MS = 5000;
 
-/** This isolate's id, drawn on first use (random values are not allowed at a Worker's global scope). */
-let ownId: string | undefined;
-export const isolateId = (): string => (ownId ??= crypto.randomUUID());
+// Made on first use: workerd refuses random values in global scope (wrangler dev fails to start).
+let isolateIdValue: string | undefined;
+/** This isolate's id (its metrics shard and report). */
+export function isolateId(): string {
+  return (isolateIdValue ??= crypto.randomUUID());
+}
 export const deltas = new MetricDeltas();
 
 let lastFlush = 0;
