@@ -11,10 +11,11 @@ import { allMetricsShards, metricsShard, type IsolateReport, type MetricsAggrega
 /** At most one flush per isolate per this many ms. */
 export const FLUSH_MS = 5000;
 
-let id: string | undefined;
-/** This isolate's random id, chosen on first use (Workers forbid random values at module scope). */
+// Made on first use: workerd refuses random values in global scope (wrangler dev fails to start).
+let isolateIdValue: string | undefined;
+/** This isolate's id (its metrics shard and report). */
 export function isolateId(): string {
-  return (id ??= crypto.randomUUID());
+  return (isolateIdValue ??= crypto.randomUUID());
 }
 export const deltas = new MetricDeltas();
 
