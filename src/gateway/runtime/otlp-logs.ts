@@ -27,7 +27,7 @@ interface Buffer {
 
 const buffers = new Map<string, Buffer>();
 
-type Fetcher = { fetch(input: string, init?: RequestInit): Promise<Response> };
+type Fetcher = { fetch: (input: string, init?: RequestInit) => Promise<Response> };
 
 /** Where a provider's logs go, and how. */
 export function otlpTarget(provider: OtelAlsProvider, env: Env): { fetcher: Fetcher; url: string } | undefined {
