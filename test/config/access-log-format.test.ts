@@ -57,6 +57,10 @@ describe("access-log formats", () => {
     expect(JSON.parse(formatAccessLog({ kind: "json", labels }, entry()))).toEqual({ code: 503, path: "/v1/x?y=1", none: null, mixed: "u=ann", cel: "true" });
   });
 
+  it("writes Envoy's long flag names", () => {
+    expect(formatAccessLog({ kind: "text", format: parseLogFormat("%RESPONSE_FLAGS_LONG%").format! }, entry())).toBe("UpstreamConnectionFailure,UpstreamRetryLimitExceeded");
+  });
+
   it("formats START_TIME like Envoy", () => {
     const t = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
     expect(formatStartTime(t)).toBe("2026-01-02T03:04:05.678Z");

@@ -72,6 +72,16 @@ export function formatStartTime(ms: number, fmt?: string): string {
   });
 }
 
+/** Envoy's long response-flag names (`%RESPONSE_FLAGS_LONG%`). */
+const LONG_FLAGS: Record<string, string> = {
+  UH: "NoHealthyUpstream", UF: "UpstreamConnectionFailure", UO: "UpstreamOverflow", NR: "NoRouteFound",
+  URX: "UpstreamRetryLimitExceeded", NC: "NoClusterFound", DT: "DurationTimeout", DC: "DownstreamConnectionTermination",
+  UT: "UpstreamRequestTimeout", LR: "LocalReset", UR: "UpstreamRemoteReset", UC: "UpstreamConnectionTermination",
+  DI: "DelayInjected", FI: "FaultInjected", RL: "RateLimited", UAEX: "UnauthorizedExternalService",
+  RLSE: "RateLimitServiceError", IH: "InvalidEnvoyRequestHeaders", SI: "StreamIdleTimeout", DPE: "DownstreamProtocolError",
+  UPE: "UpstreamProtocolError", UMSDR: "UpstreamMaxStreamDurationReached", OM: "OverloadManagerTerminated", DF: "DnsResolutionFailed",
+};
+
 type Getter = (e: AccessLogEntry) => string | number | undefined;
 
 /** One operator's value getter, chosen once per format (string, number, or undefined: Envoy's `-` / JSON null). */
@@ -102,8 +112,8 @@ function rawGetter(op: FormatOperator): Getter {
     case "RESPONSE_CODE": return (e) => e.responseCode;
     case "RESPONSE_CODE_CLASS": return (e) => `${Math.floor(e.responseCode / 100)}xx`;
     case "RESPONSE_CODE_DETAILS": return (e) => e.responseCodeDetails;
-    case "RESPONSE_FLAGS":
-    case "RESPONSE_FLAGS_LONG": return (e) => e.responseFlags;
+    case "RESPONSE_FLAGS": return (e) => e.responseFlags;
+    case "RESPONSE_FLAGS_LONG": return (e) => (e.responseFlags === "-" ? "-" : e.responseFlags.split(",").map((f) => LONG_FLAGS[f] ?? f).join(","));
     case "DURATION":
     case "REQUEST_DURATION":
     case "RESPONSE_DURATION": return (e) => e.durationMs;
