@@ -17,6 +17,7 @@ import { boolFlag, flagHelp, parseArgs, stringFlag, UsageError, type FlagSpec, t
 import { getCommand } from "./get.js";
 import { historyCommand, rollbackCommand } from "./history.js";
 import { versionCommand } from "./version.js";
+import { proxyStatusCommand } from "./proxy-status.js";
 
 export type { CliIO, InputFile, ReadInputsOptions } from "./command.js";
 export { EXIT } from "./command.js";
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   configDumpCommand,
   historyCommand,
   rollbackCommand,
+  proxyStatusCommand,
   versionCommand,
 ];
 

@@ -14,6 +14,7 @@ import { renderMetrics } from "./filters/telemetry/metrics.js";
 import { runChain } from "./chain/chain.js";
 import { createRequestContext, type Caller } from "./chain/request-context.js";
 import { meshOptions } from "../config/mesh-options.js";
+import { thisIsolateReport } from "./console/proxy-status.js";
 
 export { ConfigStore };
 export { RateLimiter } from "../durable/rate-limiter.js";
@@ -38,6 +39,11 @@ function adminApp(prefix: string) {
         configDump: async (env, ctx) => (await liveConfig({ env, store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) })).snapshot,
         explain: (env, ctx, input) => explainRequest(env, ctx, input),
         metrics: renderMetrics,
+        // ADAPTER (proxy-status.ts): this isolate only, until isolates report with their metric flushes.
+        proxyReports: async (env, ctx, request) => {
+          const live = await liveConfig({ env, store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) });
+          return [thisIsolateReport(live.version, request)];
+        },
       }),
     };
   }

@@ -135,4 +135,13 @@ describe("isthmus against the gateway", () => {
     expect(r.err).toMatch(/^error: You must be logged in to the server \(Unauthorized\)/);
     expect(r.err).toContain("The token from ISTHMUS_TOKEN was refused");
   });
+
+  it("proxy-status: the isolate that answers, SYNCED with the store's version", async () => {
+    const { run } = cli();
+    const r = await run("proxy-status");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^config version: (\d+)\nNAME\s+LOCATION\s+VERSION\s+STATUS\s+LAST SEEN\ngateway-[0-9a-f]{8}\s+local\s+\d+\s+SYNCED\s+\S+Z\n$/);
+    const json = await run("ps", "-o", "json");
+    expect(JSON.parse(json.out)).toMatchObject({ proxies: [{ status: "SYNCED", location: "local" }] });
+  });
 });
