@@ -44,11 +44,11 @@ export const GRAPH_SCRIPT = String.raw`
     for (const e of g.edges) {
       const s = stats(e); const h = health(s);
       const d = e.points.map((p, i) => (i ? "L" : "M") + p.x.toFixed(1) + "," + p.y.toFixed(1)).join(" ");
-      const mid = e.points[Math.floor(e.points.length / 2)] || { x: 0, y: 0 };
+      const mid = e.label || e.points[Math.floor(e.points.length / 2)] || { x: 0, y: 0 };
       const label = (s.rate === null ? s.total + " req" : s.rate.toFixed(2) + " rps") + " · " + (s.errRate * 100).toFixed(1) + "% err" + (s.p99 === null ? "" : " · p99 " + Math.round(s.p99) + "ms");
       svg += '<g class="edge ' + h + (selected === e.id ? ' selected' : '') + '" data-edge="' + esc(e.id) + '" tabindex="0">' +
         '<path class="hit" d="' + d + '"/><path class="line" d="' + d + '" marker-end="url(#arrow)"/>' +
-        '<text x="' + mid.x.toFixed(1) + '" y="' + (mid.y - 6).toFixed(1) + '" text-anchor="middle">' + esc(label) + '</text></g>';
+        '<text x="' + mid.x.toFixed(1) + '" y="' + (mid.y + 4).toFixed(1) + '" text-anchor="middle">' + esc(label) + '</text></g>';
     }
     for (const n of g.nodes) {
       svg += '<g class="node ' + n.kind + '" data-node="' + esc(n.id) + '"><rect x="' + (n.x - n.width / 2) + '" y="' + (n.y - n.height / 2) + '" width="' + n.width + '" height="' + n.height + '" rx="8"/>' +
