@@ -48,7 +48,7 @@ export const GRAPH_SCRIPT = String.raw`
       const label = (s.rate === null ? s.total + " req" : s.rate.toFixed(2) + " rps") + " · " + (s.errRate * 100).toFixed(1) + "% err" + (s.p99 === null ? "" : " · p99 " + Math.round(s.p99) + "ms");
       svg += '<g class="edge ' + h + (selected === e.id ? ' selected' : '') + '" data-edge="' + esc(e.id) + '" tabindex="0">' +
         '<path class="hit" d="' + d + '"/><path class="line" d="' + d + '" marker-end="url(#arrow)"/>' +
-        '<text x="' + mid.x.toFixed(1) + '" y="' + (mid.y + 4).toFixed(1) + '" text-anchor="middle">' + esc(label) + '</text></g>';
+        '<text x="' + mid.x.toFixed(1) + '" y="' + (mid.y - 3).toFixed(1) + '" text-anchor="middle">' + esc(label) + '</text></g>';
     }
     for (const n of g.nodes) {
       svg += '<g class="node ' + n.kind + '" data-node="' + esc(n.id) + '"><rect x="' + (n.x - n.width / 2) + '" y="' + (n.y - n.height / 2) + '" width="' + n.width + '" height="' + n.height + '" rx="8"/>' +

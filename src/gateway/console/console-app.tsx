@@ -54,7 +54,7 @@ const order = (a: Resource, b: Resource) => a.kind.localeCompare(b.kind) || a.me
 
 /** The whole config of one version as one YAML stream (sorted), for diffs. */
 export function configYaml(resources: readonly Resource[]): string {
-  return [...resources].sort(order).map((r) => redactSecrets(resourceYaml(r))).join("---\n");
+  return [...resources].sort(order).map((r) => `# ${r.kind} ${r.metadata.namespace}/${r.metadata.name}\n${redactSecrets(resourceYaml(r))}`).join("---\n");
 }
 
 /** The console's routes, to mount at `<prefix>/ui`; `adminBase` is the admin prefix (for API calls from the page). */
@@ -100,7 +100,7 @@ export function createConsoleApp(adminBase: string, deps: ConsoleDeps): Hono<App
     if (Number.isInteger(from) && Number.isInteger(to) && from > 0 && to > 0) {
       const [a, b] = await Promise.all([store.resourcesAt(from), store.resourcesAt(to)]);
       if (!a || !b) diffError = `version ${!a ? from : to} is not in the history`;
-      else diff = createTwoFilesPatch(`version ${from}`, `version ${to}`, configYaml(a), configYaml(b), "", "", { context: 3 });
+      else diff = createTwoFilesPatch(`version ${from}`, `version ${to}`, configYaml(a), configYaml(b), "", "", { context: 3 }).replace(/^=+\n/, "") || "(no change)";
     }
     return c.html(<HistoryPage base={base} adminBase={adminBase} current={current} history={history} from={from || undefined} to={to || undefined} diff={diff} diffError={diffError} />);
   });
