@@ -102,3 +102,23 @@ export function customTagValues(tags: Record<string, CustomTag>, headers: Header
   }
   return out;
 }
+
+/**
+ * A fetch that records each call as a client span of a sampled request (JWKS and OIDC discovery
+ * fetches); undefined otherwise, so unsampled requests pay nothing.
+ */
+export function tracedFetch(trace: RequestTrace | undefined, name: string): typeof fetch | undefined {
+  if (!trace?.sampled) return undefined;
+  return async (input: RequestInfo | URL, init?: RequestInit) => {
+    const span = startClientSpan(trace, name);
+    const url = input instanceof Request ? input.url : String(input);
+    try {
+      const response = await fetch(input, init);
+      span?.end({ "http.url": url, "http.method": "GET", "http.status_code": String(response.status) }, response.status >= 500);
+      return response;
+    } catch (e) {
+      span?.end({ "http.url": url, "http.method": "GET", "http.status_code": "0", response_flags: "UF" }, true);
+      throw e;
+    }
+  };
+}
