@@ -10,12 +10,16 @@
 import { DurableObject } from "cloudflare:workers";
 import { analyze } from "../config/analyzer/index.js";
 import { compileSnapshot } from "../config/compile/index.js";
+import { GATEWAY_API_STATUS_KINDS, withGatewayApiStatus } from "../config/compile/gateway-api/index.js";
+import { buildServiceRegistry } from "../config/compile/service-registry.js";
+import type { ServiceEntrySpec, WorkloadEntrySpec } from "../config/schemas/service-entry.js";
 import { SNAPSHOT_FORMAT } from "../config/snapshot.js";
+import { contentHash } from "../config/content-hash.js";
 import type { AnalyzerMessage, ConfigError } from "../config/errors.js";
 import { meshOptions, type MeshOptions } from "../config/mesh-options.js";
 import { kindInfo, resourceKey, type Kind, type Resource } from "../config/resource.js";
 import type {
-  ApplyResultRow, ConfigStoreApi, HistoryEntry, ResourceRef, StoreOutcome, VersionedSnapshot,
+  ApplyResultRow, ConfigStoreApi, HistoryEntry, ResourceRef, SnapshotHead, StoreOutcome, VersionedSnapshot,
 } from "../config/store-api.js";
 
 /** Versions kept for history and rollback. */
@@ -33,6 +37,8 @@ interface StoredRow extends Record<string, SqlStorageValue> {
 
 export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
   private readonly mesh: MeshOptions;
+  /** The current snapshot's head, kept in memory (hashing a large snapshot is done once per version). */
+  private headMemo?: SnapshotHead;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -63,6 +69,7 @@ export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
       }
       this.setCounter("snapshotFormat", SNAPSHOT_FORMAT);
     }
+    if (this.counter("epoch") === 0) this.setCounter("epoch", 1 + Math.floor(Math.random() * 2 ** 48));
   }
 
   // ---- reads ----
@@ -73,20 +80,38 @@ export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
 
   async get(ref: ResourceRef): Promise<Resource | null> {
     const row = this.ctx.storage.sql.exec<StoredRow>(`SELECT key, body FROM resources WHERE key = ?`, keyOf(ref)).toArray()[0];
-    return row ? (JSON.parse(row.body) as Resource) : null;
+    return row ? this.withStatus([JSON.parse(row.body) as Resource])[0]! : null;
+  }
+
+  /** Gateway API objects carry the status the controller would write, computed from the stored config. */
+  private withStatus(items: Resource[]): Resource[] {
+    if (!items.some((r) => GATEWAY_API_STATUS_KINDS.has(r.kind))) return items;
+    const all = this.allResources();
+    const of = <S>(kind: Kind) => all.filter((r) => r.kind === kind) as unknown as Resource<S>[];
+    const registry = buildServiceRegistry(of<ServiceEntrySpec>("ServiceEntry"), of<WorkloadEntrySpec>("WorkloadEntry"));
+    return withGatewayApiStatus(items, all, registry, { labels: this.mesh.gatewayLabels, namespace: this.mesh.gatewayNamespace });
   }
 
   async list(kind: Kind, namespace?: string): Promise<Resource[]> {
     const rows = namespace === undefined
       ? this.ctx.storage.sql.exec<StoredRow>(`SELECT key, body FROM resources WHERE kind = ? ORDER BY namespace, name`, kind).toArray()
       : this.ctx.storage.sql.exec<StoredRow>(`SELECT key, body FROM resources WHERE kind = ? AND namespace = ? ORDER BY name`, kind, namespace).toArray();
-    return rows.map((r) => JSON.parse(r.body) as Resource);
+    return this.withStatus(rows.map((r) => JSON.parse(r.body) as Resource));
+  }
+
+  async head(): Promise<SnapshotHead> {
+    const version = this.counter("version");
+    if (this.headMemo?.version === version) return this.headMemo;
+    const vs = this.currentSnapshot();
+    return (this.headMemo = { version: vs.version, hash: vs.hash!, epoch: vs.epoch! });
   }
 
   async snapshot(haveVersion?: number): Promise<VersionedSnapshot | null> {
     const version = this.counter("version");
     if (haveVersion !== undefined && haveVersion >= version) return null;
-    return this.currentSnapshot();
+    const vs = this.currentSnapshot();
+    this.headMemo = { version: vs.version, hash: vs.hash!, epoch: vs.epoch! };
+    return vs;
   }
 
   async history(): Promise<HistoryEntry[]> {
@@ -230,16 +255,23 @@ export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
       sql.exec(`DELETE FROM versions WHERE version <= ?`, oldest);
       sql.exec(`DELETE FROM version_chunks WHERE version <= ?`, oldest);
     });
-    return { ok: true, version: next, results, warnings, snapshot: { version: next, json } };
+    const hash = contentHash(json);
+    const epoch = this.counter("epoch");
+    this.headMemo = { version: next, hash, epoch };
+    return { ok: true, version: next, results, warnings, snapshot: { version: next, json, hash, epoch } };
   }
 
   private currentSnapshot(): VersionedSnapshot {
     const rows = this.ctx.storage.sql.exec<{ version: number; data: string }>(`SELECT version, data FROM snapshot_chunks ORDER BY seq`).toArray();
     if (rows.length === 0) {
       const empty = compileSnapshot([], { ...this.mesh, version: 0 });
-      return { version: 0, json: JSON.stringify(empty) };
+      const json = JSON.stringify(empty);
+      return { version: 0, json, hash: contentHash(json), epoch: this.counter("epoch") };
     }
-    return { version: rows[0]!.version, json: rows.map((r) => r.data).join("") };
+    const json = rows.map((r) => r.data).join("");
+    const version = rows[0]!.version;
+    const hash = this.headMemo?.version === version ? this.headMemo.hash : contentHash(json);
+    return { version, json, hash, epoch: this.counter("epoch") };
   }
 
   private allResources(): Resource[] {

@@ -2,12 +2,12 @@
  * Proxy status, like `istioctl proxy-status`: which config version each active gateway isolate serves,
  * where, and whether that is the ConfigStore's current version (SYNCED) or not (STALE).
  *
- * ADAPTER (merge point): isolates report `{proxy, location, version}` with their metric flushes to the
- * metrics Durable Object; `ProxyReportSource` is what the console and `GET /_mesh/proxy-status` read.
- * Until that is wired, `thisIsolateReport` reports the isolate that answers the call.
+ * Isolates report `{isolate, location, version, lastFlush}` with their metric flushes to the metrics
+ * Durable Object (runtime/metrics-flush.ts `isolateReports`); the answering isolate is added with what
+ * it serves now (`withThisIsolate`).
  */
 export interface ProxyReport {
-  /** An isolate id (`gateway-<hex>`). */
+  /** An isolate id (random, chosen when the isolate started). */
   proxy: string;
   /** Cloudflare location (`cf.colo`), `local` in dev. */
   location: string;
@@ -27,9 +27,6 @@ export interface ProxyStatus {
   proxies: ProxyStatusRow[];
 }
 
-/** Where reports come from (the metrics aggregate, once it collects them). */
-export type ProxyReportSource = () => Promise<ProxyReport[]>;
-
 export function proxyStatus(storeVersion: number, reports: readonly ProxyReport[]): ProxyStatus {
   return {
     version: storeVersion,
@@ -39,15 +36,12 @@ export function proxyStatus(storeVersion: number, reports: readonly ProxyReport[
   };
 }
 
-let isolateId: string | undefined;
-
-/** This isolate, as a report (the id is made on first use: no randomness at global scope in Workers). */
-export function thisIsolateReport(version: number, request: Request): ProxyReport {
-  if (!isolateId) {
-    const b = new Uint8Array(4);
-    crypto.getRandomValues(b);
-    isolateId = `gateway-${[...b].map((x) => x.toString(16).padStart(2, "0")).join("")}`;
-  }
-  const colo = (request as { cf?: { colo?: string } }).cf?.colo;
-  return { proxy: isolateId, location: colo ?? "local", version, lastSeenMs: Date.now() };
+/**
+ * The reports, with the isolate that answers the call added (or refreshed) from what it serves now:
+ * an isolate that has not flushed yet still shows.
+ */
+export function withThisIsolate(reports: readonly ProxyReport[], self: { proxy: string; version: number; request: Request }): ProxyReport[] {
+  const colo = (self.request as { cf?: { colo?: string } }).cf?.colo;
+  const mine: ProxyReport = { proxy: self.proxy, location: colo ?? "local", version: self.version, lastSeenMs: Date.now() };
+  return [...reports.filter((r) => r.proxy !== self.proxy), mine];
 }

@@ -1,14 +1,17 @@
 /**
- * Where the gateway finds a compiled Telemetry `tracing[]` entry for itself.
+ * Where the gateway finds the Telemetry `tracing[]` in effect for itself: the compiled telemetry table's
+ * gateway scope, CLIENT mode (what the gateway sends), as the tracer's `TelemetryTracing`.
  */
 import type { TelemetryTable } from "../../config/compile/telemetry.js";
-import type { TelemetryTracing } from "../../config/tracing-settings.js";
+import type { CustomTag, TelemetryTracing } from "../../config/tracing-settings.js";
 
-/**
- * ADAPTER (merge point): the Telemetry compile's `tracing[]` for the gateway, when the compiled table
- * carries one. Today's `TelemetryTable` has none, so MeshConfig alone decides.
- */
 export function telemetryTracingOf(table: TelemetryTable | undefined): TelemetryTracing | undefined {
-  return (table as (TelemetryTable & { tracing?: TelemetryTracing }) | undefined)?.tracing;
+  const t = table?.gateway.tracing?.client;
+  if (!t) return undefined;
+  return {
+    ...(t.provider !== null ? { providers: [t.provider] } : {}),
+    ...(t.randomSamplingPercentage !== null ? { randomSamplingPercentage: t.randomSamplingPercentage } : {}),
+    customTags: t.customTags as Record<string, CustomTag>,
+    disableSpanReporting: t.disabled,
+  };
 }
-

@@ -76,10 +76,11 @@ function valueContext(rc: RequestContext): HeaderValueContext {
 async function forward(rc: RequestContext, matched: MatchedRoute<RouteRuntime>): Promise<Response | ReturnType<typeof localReply>> {
   const route = matched.route;
   const destination = pickDestination(route, rc.random);
-  if (!destination) return localReply(503, "", "NC", "cluster_not_found");
+  const notFound = route.action.kind === "forward" ? (route.action.clusterNotFoundStatus ?? 503) : 503;
+  if (!destination) return localReply(notFound, "", "NC", "cluster_not_found");
   rc.destination = destination;
   const runtime = rc.live.cluster(destination.cluster);
-  if (!runtime) return localReply(503, "", "NC", "cluster_not_found");
+  if (!runtime) return localReply(notFound, "", "NC", "cluster_not_found");
   rc.cluster = runtime.cluster;
   if (runtime.cluster.endpoints.length === 0) return noHealthyUpstreamReply();
 
