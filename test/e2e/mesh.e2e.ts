@@ -94,6 +94,7 @@ describe("the mesh console in Chromium", () => {
     assert.ok(nodes.includes("istio-ingressgateway"), nodes.join(", "));
     assert.ok(nodes.some((n) => n.startsWith("productpage")), nodes.join(", "));
     assert.ok(nodes.some((n) => n.startsWith("reviews")), nodes.join(", "));
+    assert.equal(new Set(nodes).size, nodes.length, `one node per app and version: ${nodes.join(", ")}`);
     const healthy = await page.locator("#graph .edge.healthy").count();
     assert.ok(healthy > 0, "edges with traffic and no 5xx are healthy");
     await page.screenshot({ path: join(ROOT, "docs", "console-graph.png"), fullPage: true });

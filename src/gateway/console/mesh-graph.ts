@@ -4,10 +4,10 @@
  * counts, duration buckets, routes and response flags from Istio's standard metrics. The browser turns
  * two successive graphs into rates, error rates and p99. Laid out with dagre (left to right).
  *
- * ADAPTER (merge point): the edge's ends are read from Istio's labels when the metrics carry them
- * (`source_workload`, `destination_workload`, `destination_version`, `destination_service_name`,
- * mesh-wide aggregate); today's per-isolate series have only `listener` and `destination_service`,
- * so the source is the gateway (north-south) or "mesh members" (east-west).
+ * The edge's ends come from Istio's labels (`source_app`/`destination_app` and `_version`, else the
+ * canonical service or workload): Kiali's versioned-app graph. Series without them (an older gateway's
+ * per-isolate `listener` and `destination_service` only) fall back to the gateway (north-south) or
+ * "mesh members" (east-west) as source and the service as destination.
  */
 import dagre from "@dagrejs/dagre";
 import type { Sample } from "./prometheus-text.js";
@@ -56,21 +56,30 @@ export interface ServiceKinds {
 const GATEWAY = "istio-ingressgateway";
 const present = (v: string | undefined) => (v && v !== "unknown" ? v : undefined);
 
-function sourceOf(l: Record<string, string>): { id: string; label: string; kind: NodeKind } {
-  const w = present(l.source_workload);
-  if (w) return w.includes("ingressgateway") ? { id: GATEWAY, label: GATEWAY, kind: "gateway" } : { id: `w:${w}`, label: `${w}${l.source_version && l.source_version !== "unknown" ? ` ${l.source_version}` : ""}`, kind: "member" };
+type End = { id: string; label: string; kind: NodeKind };
+
+/** Kiali's versioned-app node: `<app> <version>` (else the workload) when Istio's labels name one. */
+function workloadEnd(side: "source" | "destination", l: Record<string, string>, kind: NodeKind): End | undefined {
+  const app = present(l[`${side}_app`]) ?? present(l[`${side}_canonical_service`]) ?? present(l[`${side}_workload`]);
+  if (!app) return undefined;
+  if (app.includes("ingressgateway") || present(l[`${side}_workload`])?.includes("ingressgateway")) return { id: GATEWAY, label: GATEWAY, kind: "gateway" };
+  const version = present(l[`${side}_version`]);
+  const ns = present(l[`${side}_workload_namespace`]);
+  return { id: `a:${ns ?? ""}/${app}:${version ?? ""}`, label: `${app}${version ? ` ${version}` : ""}`, kind };
+}
+
+function sourceOf(l: Record<string, string>): End {
+  const w = workloadEnd("source", l, "member");
+  if (w) return w;
   if (l.listener === "mesh") return { id: "mesh-members", label: "mesh members", kind: "member" };
   return { id: GATEWAY, label: GATEWAY, kind: "gateway" };
 }
 
-function destinationOf(l: Record<string, string>, kinds: ServiceKinds): { id: string; label: string; kind: NodeKind } {
+function destinationOf(l: Record<string, string>, kinds: ServiceKinds): End {
   const service = l.destination_service ?? "unknown";
   const kind: NodeKind = kinds[service] ?? (service === "unknown" ? "unknown" : "origin");
-  const workload = present(l.destination_workload);
-  if (workload) {
-    const version = present(l.destination_version);
-    return { id: `w:${workload}${version ? `:${version}` : ""}`, label: `${workload}${version ? ` ${version}` : ""}`, kind };
-  }
+  const w = workloadEnd("destination", l, kind);
+  if (w) return w;
   const name = present(l.destination_service_name) ?? service.split(".")[0] ?? service;
   return { id: `s:${service}`, label: kind === "origin" ? service : name, kind };
 }
@@ -88,7 +97,7 @@ export function buildMeshGraph(samples: readonly Sample[], kinds: ServiceKinds):
     const src = sourceOf(l);
     const dst = destinationOf(l, kinds);
     nodes.set(src.id, { label: src.label, kind: src.kind });
-    if (dst.id.startsWith("w:")) nodes.delete(`s:${l.destination_service}`);
+    if (!dst.id.startsWith("s:")) nodes.delete(`s:${l.destination_service}`);
     nodes.set(dst.id, { label: dst.label, kind: dst.kind });
     const key = `${src.id}→${dst.id}`;
     let e = edges.get(key);
