@@ -39,7 +39,7 @@ export const GRAPH_SCRIPT = String.raw`
   }
   function render(g) {
     const W = Math.max(g.width, 300), H = Math.max(g.height, 150);
-    let svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ' + W + ' ' + H + '" width="' + W + '" height="' + H + '" role="img" aria-label="service graph">';
+    let svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ' + W + ' ' + H + '" width="' + W + '" height="' + H + '" style="max-width:100%;height:auto" role="img" aria-label="service graph">';
     svg += '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#64748b"/></marker></defs>';
     for (const e of g.edges) {
       const s = stats(e); const h = health(s);
