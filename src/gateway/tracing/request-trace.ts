@@ -8,7 +8,7 @@
  * `response_flags`, `upstream_cluster`, `guid:x-request-id`, ...) plus the Telemetry's custom tags.
  */
 import type { CustomTag, TracingSettings } from "../../config/tracing-settings.js";
-import { randomHexId, readTraceContext, sampleRandomly, writeTraceHeaders, type OutgoingTrace } from "../../policy/tracing/trace-context.js";
+import { randomHexId, randomTraceAndSpanIds, readTraceContext, sampleRandomly, writeTraceHeaders, type OutgoingTrace } from "../../policy/tracing/trace-context.js";
 import type { FinishedSpan, SpanAttribute } from "../../policy/tracing/span.js";
 
 export interface RequestTrace {
@@ -28,9 +28,10 @@ export function startRequestTrace(headers: Headers, settings: TracingSettings | 
   const incoming = readTraceContext(headers);
   const sampled = incoming?.sampled ?? sampleRandomly(settings?.provider ? settings.randomSamplingPercentage : 0, random);
   const known = incoming?.traceId !== undefined ? incoming : undefined;
+  const ids = randomTraceAndSpanIds();
   return {
-    traceId: known?.traceId ?? randomHexId(16),
-    spanId: randomHexId(8),
+    traceId: known?.traceId ?? ids.traceId,
+    spanId: ids.spanId,
     parentSpanId: known?.parentSpanId,
     sampled,
     tracestate: known?.tracestate,
