@@ -13,6 +13,7 @@ export const ISOLATED_TEST_FILES = [
   "test/gateway/admin/admin-api.test.ts",
   "test/gateway/bookinfo-gateway-api.test.ts",
   "test/gateway/bookinfo.test.ts",
+  "test/gateway/console.test.ts",
   "test/gateway/config-tier.test.ts",
   "test/gateway/east-west.test.ts",
   "test/gateway/enforcement-points.test.ts",

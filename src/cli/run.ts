@@ -19,6 +19,7 @@ import { historyCommand, rollbackCommand } from "./history.js";
 import { injectCommand } from "./inject.js";
 import { verifyInstallCommand } from "./verify-install.js";
 import { versionCommand } from "./version.js";
+import { proxyStatusCommand } from "./proxy-status.js";
 
 export type { CliIO, InputFile, ReadInputsOptions } from "./command.js";
 export { EXIT } from "./command.js";
@@ -34,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
   rollbackCommand,
   injectCommand,
   verifyInstallCommand,
+  proxyStatusCommand,
   versionCommand,
 ];
 

@@ -65,6 +65,8 @@ export interface ConfigStoreApi {
   /** The current compiled snapshot; `null` when `haveVersion` is already current. */
   snapshot(haveVersion?: number): Promise<VersionedSnapshot | null>;
   history(): Promise<HistoryEntry[]>;
+  /** The resources of `version` (one of the last 50), or null when it is not kept (console diffs). */
+  resourcesAt(version: number): Promise<Resource[] | null>;
   /** Makes a new version whose resources are those of `version` (one of the last 50). */
   rollback(version: number): Promise<StoreOutcome>;
   /** Analyzer messages for the stored config with `extra` applied on top (nothing is stored). */

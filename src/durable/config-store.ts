@@ -181,6 +181,10 @@ export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
     });
   }
 
+  async resourcesAt(version: number): Promise<Resource[] | null> {
+    return this.versionResources(version);
+  }
+
   async rollback(version: number): Promise<StoreOutcome> {
     const target = this.versionResources(version);
     if (!target) {

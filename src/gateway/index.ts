@@ -10,13 +10,14 @@ import { parseRequestUrl } from "./chain/request-target.js";
 import { createAdminApp } from "./admin/app.js";
 import { explainRequest } from "./admin/explain.js";
 import { installSnapshot, liveConfig, type LiveConfig } from "./runtime/live-config.js";
-import { aggregatedSeries } from "./runtime/metrics-flush.js";
+import { aggregatedSeries, isolateId, isolateReports } from "./runtime/metrics-flush.js";
 import { renderSeries } from "../policy/telemetry/istio-metrics.js";
 import { runChain } from "./chain/chain.js";
 import { createRequestContext, type Caller } from "./chain/request-context.js";
 import { meshOptions } from "../config/mesh-options.js";
 import { fromDevFrontProxy } from "./runtime/dev-front-proxy.js";
 import { meshTarget, parseMeshDestination } from "./runtime/mesh-destination.js";
+import { withThisIsolate } from "./console/proxy-status.js";
 
 export { ConfigStore };
 export { RateLimiter } from "../durable/rate-limiter.js";
@@ -44,6 +45,11 @@ function adminApp(prefix: string) {
         configDump: async (env, ctx) => (await liveConfig(storeAccess(env, (p) => ctx.waitUntil(p)))).snapshot,
         explain: (env, ctx, input) => explainRequest(env, ctx, input),
         metrics: async (env) => renderSeries(await aggregatedSeries(env)),
+        // What isolates reported with their metric flushes, and the one answering (it may not have flushed yet).
+        proxyReports: async (env, ctx, request) => {
+          const [live, reports] = await Promise.all([liveConfig(storeAccess(env, (p) => ctx.waitUntil(p))), isolateReports(env)]);
+          return withThisIsolate(reports.map((r) => ({ proxy: r.isolate, location: r.location, version: r.version, lastSeenMs: r.lastFlush })), { proxy: isolateId(), version: live.version, request });
+        },
       }),
     };
   }

@@ -135,4 +135,18 @@ describe("isthmus against the gateway", () => {
     expect(r.err).toMatch(/^error: You must be logged in to the server \(Unauthorized\)/);
     expect(r.err).toContain("The token from ISTHMUS_TOKEN was refused");
   });
+
+  it("proxy-status: the isolate that answers, SYNCED with the store's version", async () => {
+    const { run } = cli();
+    const r = await run("proxy-status");
+    expect(r.code).toBe(0);
+    const [head, columns, ...rows] = r.out.trimEnd().split("\n");
+    const version = Number(/^config version: (\d+)$/.exec(head!)![1]);
+    expect(columns).toMatch(/^NAME\s+LOCATION\s+VERSION\s+STATUS\s+LAST SEEN$/);
+    // The answering isolate serves the store's version; isolates that flushed earlier may be STALE.
+    expect(rows.some((row) => new RegExp(`^\\S+\\s+local\\s+${version}\\s+SYNCED\\s+\\S+Z$`).test(row))).toBe(true);
+    const json = await run("ps", "-o", "json");
+    const status = JSON.parse(json.out) as { version: number; proxies: { status: string; location: string }[] };
+    expect(status.proxies.some((p) => p.status === "SYNCED" && p.location === "local")).toBe(true);
+  });
 });

@@ -8,6 +8,7 @@
  * that arrive sampled are traced.
  */
 import { env, exports } from "cloudflare:workers";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { applyYaml, BOOKINFO_YAML } from "../helpers/admin.js";
 import { gatewayYaml, loopbackOriginYaml } from "../helpers/fixtures.js";
@@ -191,9 +192,38 @@ spec:
       expect(attr(check, "ext_authz.allowed")).toBe(true);
     });
 
+    it("a JWKS fetch for the gateway's RequestAuthentication is a client span", async () => {
+      const pair = await generateKeyPair("ES256", { extractable: true });
+      const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: "trace", alg: "ES256" }] });
+      await fetch(`http://127.0.0.1:${scripted}/__jwks`, { method: "PUT", body: jwks });
+      const res = await applyYaml(`
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: trace-jwt, namespace: istio-system}
+spec:
+  jwtRules:
+  - issuer: https://trace.example.com
+    jwksUri: http://127.0.0.1:${scripted}/jwks.json?for=tracing
+`);
+      expect(res.status, await res.clone().text()).toBe(200);
+      const token = await new SignJWT({ sub: "t" }).setProtectedHeader({ alg: "ES256", kid: "trace" }).setIssuer("https://trace.example.com").setExpirationTime("5m").sign(pair.privateKey);
+      const t = traceId();
+      expect((await call("/echo", { traceparent: `00-${t}-${PARENT}-01`, authorization: `Bearer ${token}` })).status).toBe(200);
+      const spans = await waitForSpans(t, (s) => s.some((x) => x.name === "async jwks egress"));
+      const jwksSpan = spans.find((x) => x.name === "async jwks egress")!;
+      expect(attr(jwksSpan, "http.url")).toContain("/jwks.json?for=tracing");
+      expect(attr(jwksSpan, "http.status_code")).toBe("200");
+      expect(jwksSpan.parentSpanId).toBe(spans.find((s) => s.kind === 2)!.spanId);
+    });
+
     it("a local reply (404 NR) is a server span with its flag", async () => {
-      const res = await exports.default.fetch("http://127.0.0.1:8787/x", { headers: { host: "nothing.example.com", traceparent: `00-${traceId()}-${PARENT}-01` } });
+      const t = traceId();
+      const res = await exports.default.fetch("http://127.0.0.1:8787/x", { headers: { host: "nothing.example.com", traceparent: `00-${t}-${PARENT}-01` } });
       expect(res.status).toBe(404);
+      const [server] = await waitForSpans(t);
+      expect(attr(server!, "response_flags")).toBe("NR");
+      expect(attr(server!, "http.status_code")).toBe("404");
+      expect(attr(server!, "upstream_cluster")).toBe("-");
     });
   });
 

@@ -12,6 +12,9 @@ import { admit, BodyTooLarge, readBodyText } from "./body.js";
 import { openApiDocument } from "./openapi.js";
 import type { ExplainInput } from "./explain.js";
 import { redactSecrets } from "./redact.js";
+import { createConsoleApp } from "../console/console-app.js";
+import { proxyStatus, type ProxyReport } from "../console/proxy-status.js";
+import { CONSOLE_HEADER, validSession } from "../console/session.js";
 
 export interface AdminDeps {
   /** The ConfigStore stub. */
@@ -26,6 +29,8 @@ export interface AdminDeps {
   explain(env: Env, ctx: WaitUntil, input: ExplainInput): Promise<unknown>;
   /** Prometheus text of the mesh-wide metrics (every isolate's flushes, aggregated). */
   metrics(env: Env): Promise<string>;
+  /** What the gateway isolates report with their metric flushes, for proxy status. */
+  proxyReports(env: Env, ctx: WaitUntil, request: Request): Promise<ProxyReport[]>;
 }
 
 type AppEnv = { Bindings: Env };
@@ -49,14 +54,28 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
+  const consolePath = `${prefix}/ui`;
   app.use("*", async (c, next) => {
-    const auth = await authenticate(c.req.raw.headers, {
+    const path = c.req.path;
+    if (path === `${consolePath}/login`) return next();
+    const headers = c.req.raw.headers;
+    const auth = await authenticate(headers, {
       adminToken: c.env.ADMIN_TOKEN,
       accessTeamDomain: c.env.ACCESS_TEAM_DOMAIN,
       accessAud: c.env.ACCESS_AUD,
     });
-    if (!auth.ok) return fail(c, 401, [{ code: "Unauthorized", message: auth.reason }], { "www-authenticate": 'Bearer realm="isthmus-admin"' });
-    await next();
+    if (auth.ok) return next();
+    // The console's browser session (an HttpOnly cookie; calls that change something also need the
+    // console header, which no cross-site form can send).
+    if (await validSession(headers, c.env.ADMIN_TOKEN)) {
+      const safe = c.req.method === "GET" || c.req.method === "HEAD" || path === `${consolePath}/logout`;
+      if (safe || headers.get(CONSOLE_HEADER)) return next();
+      return fail(c, 401, [{ code: "Unauthorized", message: `console calls that change something need the ${CONSOLE_HEADER} header` }]);
+    }
+    if (c.req.method === "GET" && (path === consolePath || path.startsWith(`${consolePath}/`)) && !path.startsWith(`${consolePath}/api/`)) {
+      return c.body(null, 303, { location: `${consolePath}/login` });
+    }
+    return fail(c, 401, [{ code: "Unauthorized", message: auth.reason }], { "www-authenticate": 'Bearer realm="isthmus-admin"' });
   });
 
   app.onError((err, c) => {
@@ -105,6 +124,17 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
 
   app.get("/config_dump", async (c) => c.json(redactSecrets(await deps.configDump(c.env, c.executionCtx))));
   app.get("/metrics", async (c) => c.text(await deps.metrics(c.env), 200, { "content-type": "text/plain; version=0.0.4" }));
+  app.get("/proxy-status", async (c) => {
+    const [version, reports] = await Promise.all([store(c).version(), deps.proxyReports(c.env, c.executionCtx, c.req.raw)]);
+    return c.json(proxyStatus(version, reports));
+  });
+  app.get("/ui/", (c) => c.body(null, 301, { location: consolePath }));
+  app.route("/ui", createConsoleApp(prefix, {
+    store: deps.store,
+    metrics: (env) => deps.metrics(env),
+    configDump: deps.configDump,
+    proxyReports: deps.proxyReports,
+  }));
   app.get("/openapi.json", (c) => c.json(openApiDocument(prefix)));
 
   app.post("/analyze", async (c) => {

@@ -8,7 +8,7 @@
  * `response_flags`, `upstream_cluster`, `guid:x-request-id`, ...) plus the Telemetry's custom tags.
  */
 import type { CustomTag, TracingSettings } from "../../config/tracing-settings.js";
-import { randomHexId, readTraceContext, sampleRandomly, writeTraceHeaders, type OutgoingTrace } from "../../policy/tracing/trace-context.js";
+import { randomHexId, randomTraceAndSpanIds, readTraceContext, sampleRandomly, writeTraceHeaders, type OutgoingTrace } from "../../policy/tracing/trace-context.js";
 import type { FinishedSpan, SpanAttribute } from "../../policy/tracing/span.js";
 
 export interface RequestTrace {
@@ -28,9 +28,10 @@ export function startRequestTrace(headers: Headers, settings: TracingSettings | 
   const incoming = readTraceContext(headers);
   const sampled = incoming?.sampled ?? sampleRandomly(settings?.provider ? settings.randomSamplingPercentage : 0, random);
   const known = incoming?.traceId !== undefined ? incoming : undefined;
+  const ids = randomTraceAndSpanIds();
   return {
-    traceId: known?.traceId ?? randomHexId(16),
-    spanId: randomHexId(8),
+    traceId: known?.traceId ?? ids.traceId,
+    spanId: ids.spanId,
     parentSpanId: known?.parentSpanId,
     sampled,
     tracestate: known?.tracestate,
@@ -101,4 +102,24 @@ export function customTagValues(tags: Record<string, CustomTag>, headers: Header
     if (v !== undefined) out[name] = v;
   }
   return out;
+}
+
+/**
+ * A fetch that records each call as a client span of a sampled request (JWKS and OIDC discovery
+ * fetches); undefined otherwise, so unsampled requests pay nothing.
+ */
+export function tracedFetch(trace: RequestTrace | undefined, name: string): typeof fetch | undefined {
+  if (!trace?.sampled) return undefined;
+  return async (input: RequestInfo | URL, init?: RequestInit) => {
+    const span = startClientSpan(trace, name);
+    const url = input instanceof Request ? input.url : String(input);
+    try {
+      const response = await fetch(input, init);
+      span?.end({ "http.url": url, "http.method": "GET", "http.status_code": String(response.status) }, response.status >= 500);
+      return response;
+    } catch (e) {
+      span?.end({ "http.url": url, "http.method": "GET", "http.status_code": "0", response_flags: "UF" }, true);
+      throw e;
+    }
+  };
 }

@@ -40,6 +40,8 @@ export interface JwtRequest {
   method: string;
   /** This request's `ctx.waitUntil`, to keep a background JWKS refresh alive after the response. */
   waitUntil?(p: Promise<unknown>): void;
+  /** This request's fetch for JWKS and discovery (the gateway passes one that records a trace span). */
+  fetch?: typeof fetch;
 }
 
 export type JwtOutcome = JwtNone | JwtOk | JwtDeny;
@@ -226,7 +228,9 @@ export function buildJwtAuthenticator(table: JwtAuthnTable | undefined, deps: Jw
       if (!extraction.ok) return deny("JwtBadFormat", req.url);
       if (extraction.tokens.length === 0) return { kind: "none", removeHeaders: [...outputHeaders] };
 
-      const ctx: JwtAuthenticatorDeps = req.waitUntil ? { ...deps, waitUntil: req.waitUntil } : deps;
+      const ctx: JwtAuthenticatorDeps = req.waitUntil || req.fetch
+        ? { ...deps, ...(req.waitUntil ? { waitUntil: req.waitUntil } : {}), ...(req.fetch ? { fetch: req.fetch } : {}) }
+        : deps;
       // Every token present must be valid (Envoy: a good token must not carry a bad one past the gate).
       const results: { found: FoundToken; verified: Verified; cached: boolean }[] = [];
       for (const found of extraction.tokens) {

@@ -133,6 +133,19 @@ const B3_MULTI = ["x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-samp
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
+const scratch = new Uint8Array(24);
+
+/** A new trace id and span id from one call to the random source (the per-request case). */
+export function randomTraceAndSpanIds(): { traceId: string; spanId: string } {
+  crypto.getRandomValues(scratch);
+  if (scratch.every((b) => b === 0)) scratch[23] = scratch[15] = 1;
+  let traceId = "";
+  for (let i = 0; i < 16; i++) traceId += HEX[scratch[i]!];
+  let spanId = "";
+  for (let i = 16; i < 24; i++) spanId += HEX[scratch[i]!];
+  return { traceId, spanId };
+}
+
 /** Random ids, `bytes` long in hex (8 → span id, 16 → trace id); never all zeros. */
 export function randomHexId(bytes: 8 | 16): string {
   const buf = new Uint8Array(bytes);

@@ -1,6 +1,6 @@
 /** Reading and writing trace context (W3C, B3 single, B3 multi) and the random sampler, as tables. */
 import { describe, expect, it } from "vitest";
-import { randomHexId, readTraceContext, sampleRandomly, writeTraceHeaders } from "../../../src/policy/tracing/trace-context.js";
+import { randomHexId, randomTraceAndSpanIds, readTraceContext, sampleRandomly, writeTraceHeaders } from "../../../src/policy/tracing/trace-context.js";
 
 const T = "4bf92f3577b34da6a3ce929d0e0e4736";
 const S = "00f067aa0ba902b7";
@@ -94,5 +94,9 @@ describe("randomHexId", () => {
     expect(randomHexId(8)).toMatch(/^[0-9a-f]{16}$/);
     expect(randomHexId(16)).toMatch(/^[0-9a-f]{32}$/);
     expect(randomHexId(16)).not.toBe(randomHexId(16));
+    const a = randomTraceAndSpanIds();
+    expect(a.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(a.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(randomTraceAndSpanIds().traceId).not.toBe(a.traceId);
   });
 });

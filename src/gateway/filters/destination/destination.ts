@@ -18,6 +18,7 @@
  * A denial is the sidecar's answer (403 `RBAC: access denied`, 401 with the JWT reason), never retried
  * and never counted against the endpoint by outlier detection.
  */
+import { tracedFetch } from "../../tracing/request-trace.js";
 import { stripPort } from "../../../config/hosts.js";
 import type { Cluster, Endpoint } from "../../../config/snapshot.js";
 import type { AuthzRequestView } from "../../../policy/authz/index.js";
@@ -80,6 +81,7 @@ export async function destinationStage(rc: RequestContext, cluster: Cluster, end
       query: path.includes("?") ? undefined : null,
       method: rc.method,
       waitUntil: rc.waitUntil,
+      fetch: tracedFetch(rc.trace, "async jwks egress"),
     });
     if (trace) trace.jwt_authn = describeJwtOutcome(outcome);
     if (outcome.kind === "deny") return { allowed: false, reply: outcome.reply };

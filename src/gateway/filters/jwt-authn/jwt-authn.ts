@@ -6,6 +6,7 @@
  * The request path stays a string: it is never re-parsed as a URL (which would read `//host/x` as a
  * host and re-encode bytes), so every later stage sees exactly the normalized path of stage 1.
  */
+import { tracedFetch } from "../../tracing/request-trace.js";
 import { applyJwtOutcome, removeQueryParams, type JwtOutcome } from "../../../policy/jwt/index.js";
 import { gatewaySecurity } from "../../chain/authz-view.js";
 import { mutableHeaders, record } from "../../chain/request-context.js";
@@ -25,6 +26,7 @@ export const jwtAuthnFilter: RequestFilter = {
       query: hasQuery ? undefined : null,
       method: rc.method,
       waitUntil: rc.waitUntil,
+      fetch: tracedFetch(rc.trace, "async jwks egress"),
     });
     record(rc, "jwt_authn", describeJwtOutcome(outcome));
     if (outcome.kind === "deny") return outcome.reply;
