@@ -76,3 +76,34 @@ describe("Bookinfo: the HTTPRoute compiles to the VirtualService's route table",
     expect((vhost.routes[0]!.action as { clusterNotFoundStatus?: number }).clusterNotFoundStatus).toBe(500);
   });
 });
+
+describe("the workload of one Gateway (label gateway.networking.k8s.io/gateway-name)", () => {
+  const yaml = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: bookinfo-gateway, namespace: default}
+spec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: other, namespace: default}
+spec: {gatewayClassName: istio, listeners: [{name: http, port: 8080, protocol: HTTP}]}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-admin, namespace: default}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: bookinfo-gateway}]
+  action: DENY
+  rules: [{to: [{operation: {paths: [/admin]}}]}]
+`;
+  it("serves only its Gateway, and targetRefs policies naming that Gateway attach to it", () => {
+    const snapshot = compile(load(yaml), { gatewayLabels: { "gateway.networking.k8s.io/gateway-name": "bookinfo-gateway" }, gatewayNamespace: "default" });
+    expect(snapshot.listeners.gateway.routeConfigs.map((c) => c.port)).toEqual([80]);
+    expect(snapshot.policySets[snapshot.gateway.policySet]!.authz.deny.map((p) => p.name)).toEqual(["deny-admin"]);
+  });
+  it("without the label, the gateway serves every Gateway of its classes", () => {
+    const snapshot = compile(load(yaml));
+    expect(snapshot.listeners.gateway.routeConfigs.map((c) => c.port)).toEqual([80, 8080]);
+  });
+});
