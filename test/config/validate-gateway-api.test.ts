@@ -22,7 +22,7 @@ function check(kind: string, row: Row): void {
   }
   const hit = errors.find((e) => e.path === row.path && e.message.includes(row.msg ?? ""));
   expect(hit, `expected ${row.path} ~ ${JSON.stringify(row.msg)} among ${JSON.stringify(shown)}`).toBeDefined();
-  expect(hit!.kind).toBe(kind);
+  expect(hit!.kind).toBe(kind === "Gateway" ? "KubernetesGateway" : kind);
   expect(resources).toHaveLength(0);
 }
 

@@ -8,6 +8,7 @@ import gatewayYaml from "../../../examples/bookinfo/bookinfo-gateway.yaml?raw";
 import servicesYaml from "../../../examples/bookinfo/bookinfo-services.yaml?raw";
 import gatewayApiYaml from "../../../examples/bookinfo/gateway-api/bookinfo-gateway.yaml?raw";
 import { sortByPrecedence, translateMatch } from "../../../src/config/compile/gateway-api/http-route-rules.js";
+import { translateGatewayApi } from "../../../src/config/compile/gateway-api/index.js";
 import { loadText } from "../../../src/config/loader.js";
 import type { Resource } from "../../../src/config/resource.js";
 import type { Route } from "../../../src/config/snapshot.js";
@@ -105,5 +106,33 @@ spec:
   it("without the label, the gateway serves every Gateway of its classes", () => {
     const snapshot = compile(load(yaml));
     expect(snapshot.listeners.gateway.routeConfigs.map((c) => c.port)).toEqual([80, 8080]);
+  });
+});
+
+describe("ReferenceGrant for certificateRefs", () => {
+  const gateway = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: istio
+  listeners: [{name: https, port: 443, protocol: HTTPS, hostname: a.example, tls: {certificateRefs: [{name: cert, namespace: certs}]}}]
+`;
+  const grant = `
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: gw-certs, namespace: certs}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: default}]
+  to: [{group: "", kind: Secret}]
+`;
+  it("a Secret in another namespace is refused (RefNotPermitted) until a ReferenceGrant allows it", () => {
+    const refused = translateGatewayApi(load(gateway), new Map(), { labels: {}, namespace: "istio-system" });
+    expect(refused.gateways).toEqual([]);
+    const listener = refused.status.get("KubernetesGateway/default/gw")!.listeners![0]!;
+    expect(listener.conditions.find((c) => c.type === "ResolvedRefs")).toMatchObject({ status: "False", reason: "RefNotPermitted" });
+    const granted = translateGatewayApi(load(gateway, grant), new Map(), { labels: {}, namespace: "istio-system" });
+    expect(granted.gateways.map((g) => g.spec.servers![0]!.tls)).toEqual([{ mode: "SIMPLE", credentialName: "certs/cert" }]);
+    expect(compile(load(gateway, grant)).listeners.gateway.routeConfigs.map((c) => c.port)).toEqual([443]);
   });
 });

@@ -26,7 +26,8 @@ export const rateLimitFilter: RequestFilter = {
       listener: rc.listener,
       port: rc.port,
       routeName: route?.routeName,
-      virtualService: source?.namespace && source.name ? `${source.namespace}/${source.name}` : undefined,
+      // Only VirtualService routes: an HTTPRoute of the same name is not the VirtualService a policy names.
+      virtualService: source?.kind === "VirtualService" && source.namespace && source.name ? `${source.namespace}/${source.name}` : undefined,
     }, undefined, rc.dryRun ? { dryRun: true } : undefined);
     return pending instanceof Promise ? pending.then((o) => settle(rc, o)) : settle(rc, pending);
   },
