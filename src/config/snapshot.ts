@@ -28,7 +28,7 @@ export type { PolicySet, Workload } from "./compile/security.js";
  * The shape of the Snapshot below. Raised whenever it changes incompatibly: the ConfigStore compiles
  * its stored resources again when it finds a snapshot of another format.
  */
-export const SNAPSHOT_FORMAT = 2;
+export const SNAPSHOT_FORMAT = 3;
 
 export interface Snapshot {
   /** Config version this snapshot was compiled from (ConfigStore's monotonic counter). */
@@ -57,7 +57,7 @@ export interface Snapshot {
   policySets: PolicySet[];
   /** RateLimitPolicy, attached to this gateway. */
   rateLimits: RateLimitTable;
-  /** Telemetry (access logging) for this gateway. */
+  /** Telemetry per scope (the gateway, each workload): metrics, access logging, tracing. */
   telemetry: TelemetryTable;
   /** Istio's default retry policy (routes without `retries` use it; see `Route.retryPolicy`). */
   defaultRetryPolicy: RetryPolicy;

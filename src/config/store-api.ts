@@ -36,6 +36,18 @@ export interface HistoryEntry {
 export interface VersionedSnapshot {
   version: number;
   json: string;
+  /** `contentHash(json)`: with the version, the name of the immutable copy in the location tier. */
+  hash?: string;
+  /** The store's lineage (random, made when the store was created): versions of two lineages do not compare. */
+  epoch?: number;
+}
+
+/** What a gateway isolate asks first: which snapshot is current (a few bytes, not the snapshot). */
+export interface SnapshotHead {
+  version: number;
+  hash: string;
+  /** The store's lineage: a store wiped and started again counts versions from 1 under a new epoch. */
+  epoch: number;
 }
 
 export interface ConfigStoreApi {
@@ -48,6 +60,8 @@ export interface ConfigStoreApi {
   get(ref: ResourceRef): Promise<Resource | null>;
   list(kind: Kind, namespace?: string): Promise<Resource[]>;
   version(): Promise<number>;
+  /** The current version and its content hash (cheap: what isolates poll through the location tier). */
+  head(): Promise<SnapshotHead>;
   /** The current compiled snapshot; `null` when `haveVersion` is already current. */
   snapshot(haveVersion?: number): Promise<VersionedSnapshot | null>;
   history(): Promise<HistoryEntry[]>;

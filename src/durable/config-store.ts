@@ -14,11 +14,12 @@ import { GATEWAY_API_STATUS_KINDS, withGatewayApiStatus } from "../config/compil
 import { buildServiceRegistry } from "../config/compile/service-registry.js";
 import type { ServiceEntrySpec, WorkloadEntrySpec } from "../config/schemas/service-entry.js";
 import { SNAPSHOT_FORMAT } from "../config/snapshot.js";
+import { contentHash } from "../config/content-hash.js";
 import type { AnalyzerMessage, ConfigError } from "../config/errors.js";
 import { meshOptions, type MeshOptions } from "../config/mesh-options.js";
 import { kindInfo, resourceKey, type Kind, type Resource } from "../config/resource.js";
 import type {
-  ApplyResultRow, ConfigStoreApi, HistoryEntry, ResourceRef, StoreOutcome, VersionedSnapshot,
+  ApplyResultRow, ConfigStoreApi, HistoryEntry, ResourceRef, SnapshotHead, StoreOutcome, VersionedSnapshot,
 } from "../config/store-api.js";
 
 /** Versions kept for history and rollback. */
@@ -36,6 +37,8 @@ interface StoredRow extends Record<string, SqlStorageValue> {
 
 export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
   private readonly mesh: MeshOptions;
+  /** The current snapshot's head, kept in memory (hashing a large snapshot is done once per version). */
+  private headMemo?: SnapshotHead;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -66,6 +69,7 @@ export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
       }
       this.setCounter("snapshotFormat", SNAPSHOT_FORMAT);
     }
+    if (this.counter("epoch") === 0) this.setCounter("epoch", 1 + Math.floor(Math.random() * 2 ** 48));
   }
 
   // ---- reads ----
@@ -95,10 +99,19 @@ export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
     return this.withStatus(rows.map((r) => JSON.parse(r.body) as Resource));
   }
 
+  async head(): Promise<SnapshotHead> {
+    const version = this.counter("version");
+    if (this.headMemo?.version === version) return this.headMemo;
+    const vs = this.currentSnapshot();
+    return (this.headMemo = { version: vs.version, hash: vs.hash!, epoch: vs.epoch! });
+  }
+
   async snapshot(haveVersion?: number): Promise<VersionedSnapshot | null> {
     const version = this.counter("version");
     if (haveVersion !== undefined && haveVersion >= version) return null;
-    return this.currentSnapshot();
+    const vs = this.currentSnapshot();
+    this.headMemo = { version: vs.version, hash: vs.hash!, epoch: vs.epoch! };
+    return vs;
   }
 
   async history(): Promise<HistoryEntry[]> {
@@ -238,16 +251,23 @@ export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
       sql.exec(`DELETE FROM versions WHERE version <= ?`, oldest);
       sql.exec(`DELETE FROM version_chunks WHERE version <= ?`, oldest);
     });
-    return { ok: true, version: next, results, warnings, snapshot: { version: next, json } };
+    const hash = contentHash(json);
+    const epoch = this.counter("epoch");
+    this.headMemo = { version: next, hash, epoch };
+    return { ok: true, version: next, results, warnings, snapshot: { version: next, json, hash, epoch } };
   }
 
   private currentSnapshot(): VersionedSnapshot {
     const rows = this.ctx.storage.sql.exec<{ version: number; data: string }>(`SELECT version, data FROM snapshot_chunks ORDER BY seq`).toArray();
     if (rows.length === 0) {
       const empty = compileSnapshot([], { ...this.mesh, version: 0 });
-      return { version: 0, json: JSON.stringify(empty) };
+      const json = JSON.stringify(empty);
+      return { version: 0, json, hash: contentHash(json), epoch: this.counter("epoch") };
     }
-    return { version: rows[0]!.version, json: rows.map((r) => r.data).join("") };
+    const json = rows.map((r) => r.data).join("");
+    const version = rows[0]!.version;
+    const hash = this.headMemo?.version === version ? this.headMemo.hash : contentHash(json);
+    return { version, json, hash, epoch: this.counter("epoch") };
   }
 
   private allResources(): Resource[] {

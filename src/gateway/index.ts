@@ -5,19 +5,23 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { ConfigStore } from "../durable/config-store.js";
-import { configStore } from "./runtime/config-store-stub.js";
+import { configStore, storeAccess } from "./runtime/config-store-stub.js";
 import { parseRequestUrl } from "./chain/request-target.js";
 import { createAdminApp } from "./admin/app.js";
 import { explainRequest } from "./admin/explain.js";
-import { installSnapshot, liveConfig } from "./runtime/live-config.js";
-import { renderMetrics } from "./filters/telemetry/metrics.js";
+import { installSnapshot, liveConfig, type LiveConfig } from "./runtime/live-config.js";
+import { aggregatedSeries } from "./runtime/metrics-flush.js";
+import { renderSeries } from "../policy/telemetry/istio-metrics.js";
 import { runChain } from "./chain/chain.js";
 import { createRequestContext, type Caller } from "./chain/request-context.js";
 import { meshOptions } from "../config/mesh-options.js";
+import { fromDevFrontProxy } from "./runtime/dev-front-proxy.js";
+import { meshTarget, parseMeshDestination } from "./runtime/mesh-destination.js";
 
 export { ConfigStore };
 export { RateLimiter } from "../durable/rate-limiter.js";
 export { Circuit } from "../durable/circuit.js";
+export { MetricsAggregator } from "../durable/metrics-aggregator.js";
 
 
 let admin: { prefix: string; app: ReturnType<typeof createAdminApp> } | undefined;
@@ -30,14 +34,16 @@ function adminApp(prefix: string) {
         store: configStore,
         install: installSnapshot,
         ensureVersion: async (env, version) => {
-          const live = await liveConfig({ env, store: () => configStore(env), waitUntil: () => undefined });
-          if (live.version >= version) return;
-          const vs = await configStore(env).snapshot(live.version);
+          const live = (await liveConfig(storeAccess(env, () => undefined))) as LiveConfig & { epoch?: number };
+          const head = await configStore(env).head();
+          const sameLineage = live.epoch === undefined || live.epoch === head.epoch;
+          if (live.version >= version && sameLineage) return;
+          const vs = await configStore(env).snapshot(sameLineage ? live.version : undefined);
           if (vs) installSnapshot(vs, env);
         },
-        configDump: async (env, ctx) => (await liveConfig({ env, store: () => configStore(env), waitUntil: (p) => ctx.waitUntil(p) })).snapshot,
+        configDump: async (env, ctx) => (await liveConfig(storeAccess(env, (p) => ctx.waitUntil(p)))).snapshot,
         explain: (env, ctx, input) => explainRequest(env, ctx, input),
-        metrics: renderMetrics,
+        metrics: async (env) => renderSeries(await aggregatedSeries(env)),
       }),
     };
   }
@@ -48,11 +54,16 @@ function adminApp(prefix: string) {
 export interface MemberProps {
   namespace?: string;
   serviceAccount?: string;
+  /**
+   * The service this binding stands for (`reviews.default.svc.cluster.local:9080`): every request on the
+   * binding goes there whatever its URL says (src/gateway/runtime/mesh-destination.ts; `isthmus inject`).
+   */
+  destination?: string;
 }
 
 export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, caller: Caller, target = parseRequestUrl(request.url)): Promise<Response> {
   const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
-  const pending = liveConfig({ env, store: () => configStore(env), waitUntil });
+  const pending = liveConfig(storeAccess(env, waitUntil));
   const live = pending instanceof Promise ? await pending : pending;
   return (await runChain(createRequestContext({ request, env, waitUntil, live, caller, target }))).response;
 }
@@ -64,12 +75,19 @@ export class MeshEntrypoint extends WorkerEntrypoint<Env, MemberProps> {
     const caller: Caller = props.namespace && props.serviceAccount
       ? { kind: "mesh", namespace: props.namespace, serviceAccount: props.serviceAccount, principal: `${trustDomain}/ns/${props.namespace}/sa/${props.serviceAccount}` }
       : { kind: "mesh", namespace: props.namespace };
-    return serve(request, this.env, this.ctx, caller);
+    if (props.destination === undefined) return serve(request, this.env, this.ctx, caller);
+    const destination = parseMeshDestination(props.destination);
+    if (!destination) {
+      return new Response(`mesh binding props.destination ${JSON.stringify(props.destination)} is not host[:port]`, { status: 400, headers: { "content-type": "text/plain" } });
+    }
+    const target = meshTarget(destination, parseRequestUrl(request.url));
+    return serve(new Request(`http://${target.host}${target.pathAndQuery}`, request), this.env, this.ctx, caller, target);
   }
 }
 
 export default {
-  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  async fetch(received: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const request = env.ISTHMUS_DEV === "true" ? fromDevFrontProxy(received) : received;
     const prefix = env.ADMIN_PREFIX || "/_mesh";
     const url = parseRequestUrl(request.url);
     const p = url.pathAndQuery;

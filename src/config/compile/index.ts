@@ -81,7 +81,7 @@ export function compileSnapshot(resources: readonly Resource[], opts: CompileOpt
     workloads,
     policySets: security.sets,
     rateLimits: compileRateLimits(resources, opts),
-    telemetry: compileTelemetry(resources, opts),
+    telemetry: compileTelemetry(resources, opts, workloads),
     defaultRetryPolicy: compileRetryPolicy(undefined)!,
   };
 }

@@ -24,8 +24,8 @@ export interface AdminDeps {
   configDump(env: Env, ctx: WaitUntil): Promise<unknown>;
   /** Decision report for `POST explain` (a dry run of the chain). */
   explain(env: Env, ctx: WaitUntil, input: ExplainInput): Promise<unknown>;
-  /** Prometheus text of this isolate's metrics. */
-  metrics(): string;
+  /** Prometheus text of the mesh-wide metrics (every isolate's flushes, aggregated). */
+  metrics(env: Env): Promise<string>;
 }
 
 type AppEnv = { Bindings: Env };
@@ -104,7 +104,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
   });
 
   app.get("/config_dump", async (c) => c.json(redactSecrets(await deps.configDump(c.env, c.executionCtx))));
-  app.get("/metrics", (c) => c.text(deps.metrics(), 200, { "content-type": "text/plain; version=0.0.4" }));
+  app.get("/metrics", async (c) => c.text(await deps.metrics(c.env), 200, { "content-type": "text/plain; version=0.0.4" }));
   app.get("/openapi.json", (c) => c.json(openApiDocument(prefix)));
 
   app.post("/analyze", async (c) => {

@@ -10,7 +10,7 @@ import { meshOptions } from "../../config/mesh-options.js";
 import { runChain } from "../chain/chain.js";
 import { createRequestContext, type Caller, type DryRun } from "../chain/request-context.js";
 import { parseRequestUrl } from "../chain/request-target.js";
-import { configStore } from "../runtime/config-store-stub.js";
+import { storeAccess } from "../runtime/config-store-stub.js";
 import { liveConfig } from "../runtime/live-config.js";
 
 export interface ExplainInput {
@@ -48,7 +48,7 @@ const DRY_RUN_DRAW = () => 0.999999;
 
 export async function explainRequest(env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, input: ExplainInput): Promise<ExplainResult> {
   const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
-  const live = await liveConfig({ env, store: () => configStore(env), waitUntil });
+  const live = await liveConfig(storeAccess(env, waitUntil));
   const method = input.method.toUpperCase();
   const init: RequestInit & { cf?: Record<string, unknown> } = { method, headers: input.headers };
   if (input.cf) init.cf = input.cf;

@@ -10,6 +10,7 @@ import { InflightRequests } from "../../policy/load-balancer/index.js";
 import type { CircuitView } from "../../policy/outlier/index.js";
 import { JwksStore } from "../../policy/jwt/index.js";
 import { LocalCounters } from "../../policy/ratelimit/index.js";
+import { SpanExporter } from "../tracing/span-exporter.js";
 
 export interface IsolateState {
   readonly inflight: InflightRequests;
@@ -19,6 +20,8 @@ export interface IsolateState {
   readonly localCounters: LocalCounters;
   /** Remote JWKS, shared by every snapshot's authenticators (a new config does not refetch keys). */
   readonly jwks: JwksStore;
+  /** Finished spans waiting for their batch to be exported. */
+  readonly spans: SpanExporter;
   /** Istio's MeshConfig subset from the MESH_CONFIG var, parsed when the var changes. */
   meshConfig(env: Env): MeshConfig;
 }
@@ -31,6 +34,7 @@ export function createIsolateState(): IsolateState {
     circuits: new Map(),
     localCounters: new LocalCounters(),
     jwks: new JwksStore(),
+    spans: new SpanExporter(),
     meshConfig(env) {
       const text = env.MESH_CONFIG;
       if (!parsed || parsed.text !== text) {
