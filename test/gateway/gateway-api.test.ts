@@ -325,6 +325,25 @@ spec:
     expect(await origin(await call("secure.gwapi.example", "/granted", {}, "https"))).toBe("echo");
   });
 
+  it("RateLimitPolicy targetRefs an HTTPRoute, or a Gateway API Gateway's listener", async () => {
+    const policies = ["limit-route", "limit-listener"].map((name, i) => `apiVersion: policy.isthmus.dev/v1alpha1
+kind: RateLimitPolicy
+metadata: {name: ${name}, namespace: default}
+spec:
+  targetRefs: [${i === 0 ? "{group: gateway.networking.k8s.io, kind: HTTPRoute, name: query}" : "{group: gateway.networking.k8s.io, kind: Gateway, name: gw, sectionName: https}"}]
+  rules: [{name: two, key: [{remoteAddress: {}}], tokenBucket: {maxTokens: 2, tokensPerFill: 2, fillInterval: 1h}}]`).join("\n---\n");
+    const res = await applyYaml(policies);
+    expect(res.status, await res.clone().text()).toBe(200);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await call("query.gwapi.example", "/?animal=whale")).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    // Another route on the same listener is not limited by the HTTPRoute's policy.
+    for (let i = 0; i < 3; i++) expect((await call("exact.gwapi.example", "/one")).status).toBe(200);
+    const secure = [];
+    for (let i = 0; i < 3; i++) secure.push((await call("secure.gwapi.example", "/granted", {}, "https")).status);
+    expect(secure).toEqual([200, 200, 429]);
+  });
+
   it("status: route parents with Accepted / ResolvedRefs reasons, Gateway listeners with attachedRoutes", async () => {
     const get = async (plural: string, ns: string, name: string) =>
       (await (await admin(`/apis/gateway.networking.k8s.io/v1/namespaces/${ns}/${plural}/${name}`)).json()) as {
