@@ -136,3 +136,45 @@ spec:
     expect(compile(load(gateway, grant)).listeners.gateway.routeConfigs.map((c) => c.port)).toEqual([443]);
   });
 });
+
+describe("HTTPRouteListenerHostnameMatching", () => {
+  const yaml = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: wildcard, port: 80, protocol: HTTP, hostname: "*.example.com"}
+  - {name: foo, port: 80, protocol: HTTP, hostname: foo.example.com}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: on-wildcard, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: wildcard}]
+  rules: [{matches: [{path: {value: /w}}], backendRefs: [{name: a, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: on-wildcard-named, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: wildcard}]
+  hostnames: [foo.example.com, bar.example.com]
+  rules: [{matches: [{path: {value: /n}}], backendRefs: [{name: a, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: on-foo, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: foo}]
+  rules: [{matches: [{path: {value: /f}}], backendRefs: [{name: a, port: 80}]}]
+`;
+  it("a host the more specific listener matches is served by that listener's routes only", () => {
+    const vhosts = compile(load(yaml)).listeners.gateway.routeConfigs[0]!.virtualHosts;
+    const routesOf = (domain: string) => vhosts.find((v) => v.domains.includes(domain))?.routes.map((r) => r.source.name).sort();
+    expect(routesOf("foo.example.com")).toEqual(["on-foo"]);
+    expect(routesOf("bar.example.com")).toEqual(["on-wildcard-named"]);
+    expect(routesOf("*.example.com")).toEqual(["on-wildcard"]);
+  });
+});

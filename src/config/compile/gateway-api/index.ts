@@ -152,7 +152,8 @@ function attachToGateway(
   if (allowed.length === 0) return { accepted: false, reason: "NotAllowedByListeners", message: "no listener allows routes from this namespace or of this kind" };
   let attached = false;
   for (const s of allowed) {
-    const hosts = intersect(s.listener.hostname, route.spec.hostnames ?? []);
+    // A host a more specific listener on the same port matches is that listener's (HTTPRouteListenerHostnameMatching).
+    const hosts = intersect(s.listener.hostname, route.spec.hostnames ?? []).filter((h) => !claimedByMoreSpecific(s, states, h));
     if (hosts.length === 0) continue;
     attached = true;
     s.attached++;
@@ -184,6 +185,16 @@ function attachToService(
   mesh.set(host, list);
   void route;
   return { accepted: true };
+}
+
+function specificity(hostname: string | undefined): number {
+  if (hostname === undefined) return 0;
+  return hostname.startsWith("*") ? hostname.length : Number.MAX_SAFE_INTEGER;
+}
+
+function claimedByMoreSpecific(s: ListenerState, states: readonly ListenerState[], host: string): boolean {
+  return states.some((o) => o !== s && o.valid && o.listener.port === s.listener.port && o.listener.hostname !== undefined
+    && hostMatches(o.listener.hostname, host) && specificity(o.listener.hostname) > specificity(s.listener.hostname));
 }
 
 /** Gateway API hostname intersection (the narrower name; none ⇒ no attachment). */
