@@ -130,7 +130,6 @@ export function parseMeshConfig(text: string | undefined): MeshConfigResult {
 
 /** MeshConfig fields Isthmus reads elsewhere or ignores on purpose (a warning, not an error). */
 const IGNORED_FIELDS = new Set([
-  "enableTracing",
   "connectTimeout", "localityLbSetting", "defaultHttpRetryPolicy", "defaultVirtualServiceExportTo",
   "defaultDestinationRuleExportTo", "defaultServiceExportTo", "rootNamespace", "trustDomain", "trustDomainAliases",
   "enableAutoMtls", "ingressClass", "ingressService", "ingressControllerMode", "ingressSelector", "protocolDetectionTimeout",
@@ -173,8 +172,6 @@ export function meshConfigFromValue(value: unknown): MeshConfigResult {
         else if (mode) config.outboundTrafficPolicy = mode;
         break;
       }
-      case "defaultProviders":
-        break; // read by tracing-settings.ts (tracing) and the Telemetry compile
       default:
         warnings.push({ path: key, message: IGNORED_FIELDS.has(key) ? `${key} is not used by Isthmus (ignored)` : `unknown MeshConfig field ${JSON.stringify(key)} (ignored)` });
     }

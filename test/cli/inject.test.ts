@@ -27,8 +27,8 @@ describe("readWranglerConfig", () => {
     expect(gateway.name).toBe("isthmus-gateway");
     expect(gateway.services.find((s) => s.binding === "BOOKINFO_DETAILS")?.service).toBe("bookinfo-details");
     expect(gateway.vars.GATEWAY_NAMESPACE).toBe("istio-system");
-    expect(gateway.durableObjects.map((d) => d.class_name)).toEqual(["ConfigStore", "RateLimiter", "Circuit"]);
-    expect(gateway.migrations.flatMap((m) => m.new_sqlite_classes ?? [])).toEqual(["ConfigStore", "RateLimiter", "Circuit"]);
+    expect(gateway.durableObjects.map((d) => d.class_name)).toEqual(["ConfigStore", "RateLimiter", "Circuit", "MetricsAggregator"]);
+    expect(gateway.migrations.flatMap((m) => m.new_sqlite_classes ?? [])).toEqual(["ConfigStore", "RateLimiter", "Circuit", "MetricsAggregator"]);
   });
 
   it("reads [[services]] sections, multi-line strings, dotted keys and JSONC with comments and trailing commas", () => {

@@ -11,7 +11,9 @@ import { allMetricsShards, metricsShard, type IsolateReport, type MetricsAggrega
 /** At most one flush per isolate per this many ms. */
 export const FLUSH_MS = 5000;
 
-export const isolateId: string = crypto.randomUUID();
+/** This isolate's id, drawn on first use (random values are not allowed at a Worker's global scope). */
+let ownId: string | undefined;
+export const isolateId = (): string => (ownId ??= crypto.randomUUID());
 export const deltas = new MetricDeltas();
 
 let lastFlush = 0;
@@ -35,10 +37,10 @@ export function flush(env: Env): Promise<void> {
   if (flushing) return flushing;
   if (!env.METRICS) return Promise.resolve();
   const pending = deltas.drain();
-  const report: IsolateReport = { isolate: isolateId, version, location, lastFlush: Date.now() };
+  const report: IsolateReport = { isolate: isolateId(), version, location, lastFlush: Date.now() };
   flushing = (async () => {
     try {
-      await shard(env, metricsShard(isolateId)).add({ report, series: toSeries(pending) });
+      await shard(env, metricsShard(isolateId())).add({ report, series: toSeries(pending) });
     } catch (e) {
       deltas.restore(pending);
       console.error(JSON.stringify({ error: "metrics flush failed", message: String((e as Error)?.message ?? e) }));
