@@ -98,7 +98,7 @@ export function translateGatewayApi(resources: readonly Resource[], registry: Se
 
   // HTTPRoutes: rules once per route, then bound to each parent they attach to.
   const byVhost = new Map<string, { istioGateway: string; namespace: string; host: string; rules: GatewayRule[] }>();
-  const mesh = new Map<string, GatewayRule[]>();
+  const mesh = new Map<string, { namespace: string; rules: GatewayRule[] }>();
   for (const route of of<HTTPRouteSpec>("HTTPRoute")) {
     const problems: RefProblem[] = [];
     const rules = translateHTTPRouteRules(route, { registry, grants, problems });
@@ -125,7 +125,7 @@ export function translateGatewayApi(resources: readonly Resource[], registry: Se
 
   const virtualServices: PreparedVirtualService[] = [];
   for (const v of byVhost.values()) virtualServices.push(prepared(`${v.namespace}`, v.host, [v.istioGateway], v.rules));
-  for (const [host, rules] of mesh) virtualServices.push(prepared(rules[0]!.source.namespace ?? "default", host, ["mesh"], rules));
+  for (const [host, m] of mesh) virtualServices.push(prepared(m.namespace, host, ["mesh"], m.rules));
 
   for (const { gateway, listeners: states } of servedGateways.values()) status.set(key(gateway), statusOf.gateway(gateway, states));
   for (const kind of ["GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"] as const) {
@@ -175,15 +175,14 @@ function attachToService(
   ns: string,
   rules: readonly GatewayRule[],
   registry: ServiceRegistry,
-  mesh: Map<string, GatewayRule[]>,
+  mesh: Map<string, { namespace: string; rules: GatewayRule[] }>,
 ): { accepted: boolean; reason?: string; message?: string } {
   const host = resolveHost(ref.name, ns);
   if (!registry.has(host)) return { accepted: false, reason: "BackendNotFound", message: `parent Service ${host} is not in the service registry` };
-  const list = mesh.get(host) ?? [];
+  const entry = mesh.get(host) ?? { namespace: route.metadata.namespace, rules: [] };
   const portRules = ref.port === undefined ? rules : rules.map((r) => ({ ...r, rule: { ...r.rule, match: r.rule.match?.map((m) => ({ ...m, port: ref.port })) } }));
-  for (const r of portRules) list.push(r);
-  mesh.set(host, list);
-  void route;
+  for (const r of portRules) entry.rules.push(r);
+  mesh.set(host, entry);
   return { accepted: true };
 }
 
