@@ -353,6 +353,7 @@ spec:
     const exact = await get("httproutes", "default", "exact");
     expect(cond(exact.status.parents![0]!.conditions, "Accepted")).toMatchObject({ status: "True", reason: "Accepted" });
     expect(cond(exact.status.parents![0]!.conditions, "ResolvedRefs")).toMatchObject({ status: "True" });
+    expect(cond(exact.status.parents![0]!.conditions, "Accepted")).toHaveProperty("observedGeneration", 1);
     const invalid = await get("httproutes", "default", "invalid");
     expect(cond(invalid.status.parents![0]!.conditions, "ResolvedRefs")).toMatchObject({ status: "False", reason: "BackendNotFound" });
     expect(cond((await get("httproutes", "default", "elsewhere")).status.parents![0]!.conditions, "Accepted")).toMatchObject({ status: "False", reason: "NoMatchingListenerHostname" });

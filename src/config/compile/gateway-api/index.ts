@@ -294,6 +294,18 @@ export function withGatewayApiStatus<R extends Resource>(items: readonly R[], al
   const { status } = translateGatewayApi(all, registry, workload);
   return items.map((r) => {
     const s = status.get(key(r));
-    return s ? { ...r, status: s } : r;
+    return s ? { ...r, status: withObservedGeneration(s, r.metadata.generation) } : r;
   });
+}
+
+/** Every condition names the generation it was computed for, as a controller writes it. */
+function withObservedGeneration(s: GatewayApiStatus, generation: number | undefined): GatewayApiStatus {
+  if (generation === undefined) return s;
+  const stamp = (cs: GatewayApiStatus["conditions"]) => cs?.map((c) => ({ ...c, observedGeneration: generation }));
+  return {
+    ...s,
+    ...(s.conditions ? { conditions: stamp(s.conditions) } : {}),
+    ...(s.parents ? { parents: s.parents.map((p) => ({ ...p, conditions: stamp(p.conditions)! })) } : {}),
+    ...(s.listeners ? { listeners: s.listeners.map((l) => ({ ...l, conditions: stamp(l.conditions)! })) } : {}),
+  };
 }
