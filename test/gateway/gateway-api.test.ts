@@ -115,6 +115,18 @@ spec:
 - matches: [{path: {value: /full/one}}]
   filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /one}}}]
   backendRefs: [{name: echo, port: 80}]`),
+  `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: member, namespace: default}
+spec:
+  hosts: [member.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: 8080, name: http, protocol: HTTP}]
+  endpoints: [{address: "binding:TEST_ECHO"}]`,
+  route("hostrewrite", `rules:
+- filters: [{type: URLRewrite, urlRewrite: {hostname: rewritten.example.org}}]
+  backendRefs: [{name: member, port: 8080}]`),
   route("weight", `rules:
 - backendRefs: [{name: scripted, port: 80, weight: 70}, {name: scripted-b, port: 80, weight: 30}, {name: echo, port: 80, weight: 0}]`),
   route("invalid", `rules:
@@ -259,6 +271,11 @@ describe("Gateway API through the gateway (conformance cases)", () => {
     ["/full/one/any", "/one"],
   ])("HTTPRouteRewritePath %s → %s", async (path, upstream) => {
     expect((await echoed(await call("rewrite.gwapi.example", path))).path).toBe(upstream);
+  });
+
+  it("HTTPRouteRewriteHost: a member sees the rewritten Host", async () => {
+    const seen = (await (await call("hostrewrite.gwapi.example", "/x")).json()) as { headers: Record<string, string>; url: string };
+    expect(seen.headers.host ?? new URL(seen.url).host).toBe("rewritten.example.org");
   });
 
   it("HTTPRouteWeight: 70/30 split, weight 0 gets nothing", async () => {
