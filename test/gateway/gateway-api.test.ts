@@ -278,6 +278,14 @@ describe("Gateway API through the gateway (conformance cases)", () => {
     expect(seen.headers.host ?? new URL(seen.url).host).toBe("rewritten.example.org");
   });
 
+  it("explain names the HTTPRoute rule that decided", async () => {
+    const res = await admin("/explain", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ method: "GET", url: "http://exact.gwapi.example/one" }) });
+    const body = (await res.json()) as { outcome: string; stages: { route: { source: unknown; name: string } } };
+    expect(body.outcome).toBe("forward");
+    expect(body.stages.route.source).toEqual({ kind: "HTTPRoute", namespace: "default", name: "exact", http: 0 });
+    expect(body.stages.route.name).toBe("default.exact.0.0");
+  });
+
   it("HTTPRouteWeight: 70/30 split, weight 0 gets nothing", async () => {
     const counts: Record<string, number> = {};
     for (let i = 0; i < 100; i++) {
