@@ -9,6 +9,7 @@
  *     /flaky/<key>/<n>[/...]       answers 503 to the first <n> requests for <key>, then 200
  *     /failon/<name>[/...]         answers 500 when this origin is <name> (scripted, scripted-b), else 200
  *     /__seen/<key>                JSON {count, requests} of what arrived with header x-test-key: <key>
+ *                                  (`otlp-logs`: what was POSTed to /v1/logs)
  *     /__reset                     forgets everything
  *     PUT /__jwks, GET /jwks.json  stores / serves a JWKS document (for jwksUri tests)
  *   Every answer carries x-origin-port and x-attempt (per x-test-key count).
@@ -53,7 +54,8 @@ function scriptedServer(name: string): http.Server {
   const server = http.createServer(async (req, res) => {
     const body = await readBody(req);
     const url = req.url ?? "/";
-    const key = String(req.headers["x-test-key"] ?? "");
+    // OTLP exports (POST /v1/logs) carry no test key: they are remembered under `otlp-logs`.
+    const key = String(req.headers["x-test-key"] ?? (url.startsWith("/v1/logs") ? "otlp-logs" : ""));
     const parts = url.split("?")[0]!.split("/").filter(Boolean);
     const reply = (status: number, text = "", extra: Record<string, string> = {}) => {
       const list = seen.get(key) ?? [];

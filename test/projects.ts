@@ -7,6 +7,7 @@
 export const ISOLATED_TEST_FILES = [
   "test/cli/inject.test.ts",
   "test/cli/server.test.ts",
+  "test/cli/verify-install.test.ts",
   "test/durable/config-store.test.ts",
   "test/gateway/actions.test.ts",
   "test/gateway/admin/admin-api.test.ts",

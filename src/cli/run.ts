@@ -17,6 +17,7 @@ import { boolFlag, flagHelp, parseArgs, stringFlag, UsageError, type FlagSpec, t
 import { getCommand } from "./get.js";
 import { historyCommand, rollbackCommand } from "./history.js";
 import { injectCommand } from "./inject.js";
+import { verifyInstallCommand } from "./verify-install.js";
 import { versionCommand } from "./version.js";
 
 export type { CliIO, InputFile, ReadInputsOptions } from "./command.js";
@@ -32,6 +33,7 @@ export const COMMANDS: readonly Command[] = [
   historyCommand,
   rollbackCommand,
   injectCommand,
+  verifyInstallCommand,
   versionCommand,
 ];
 

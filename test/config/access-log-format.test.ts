@@ -2,6 +2,7 @@
  * Envoy access-log formats: parsing (once, at MeshConfig read), errors with their field paths, and
  * rendering (text with `-` for missing values, JSON typed), START_TIME's strftime subset.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ISTIO_JSON_LABELS, ISTIO_TEXT_FORMAT, parseLogFormat } from "../../src/config/access-log-format.js";
 import { parseMeshConfig } from "../../src/config/mesh-config.js";
@@ -56,6 +57,10 @@ describe("access-log formats", () => {
     expect(JSON.parse(formatAccessLog({ kind: "json", labels }, entry()))).toEqual({ code: 503, path: "/v1/x?y=1", none: null, mixed: "u=ann", cel: "true" });
   });
 
+  it("writes Envoy's long flag names", () => {
+    expect(formatAccessLog({ kind: "text", format: parseLogFormat("%RESPONSE_FLAGS_LONG%").format! }, entry())).toBe("UpstreamConnectionFailure,UpstreamRetryLimitExceeded");
+  });
+
   it("formats START_TIME like Envoy", () => {
     const t = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
     expect(formatStartTime(t)).toBe("2026-01-02T03:04:05.678Z");
@@ -87,5 +92,25 @@ describe("access-log formats", () => {
     expect(r.config.telemetry.providers.tracer).toMatchObject({ kind: "opentelemetry", service: "binding:OTEL", http: { path: "/v1/traces", timeoutMs: 2000, headers: { "x-key": "k" } } });
     expect(r.config.telemetry.providers.t).toBeUndefined();
     expect(r.config.telemetry.providers.envoy).toMatchObject({ kind: "envoyFileAccessLog" });
+  });
+
+  it("never throws on arbitrary format text, and renders what it accepts", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom("%", "(", ")", ":", "?", "A", "REQ", "START_TIME", "_", "x", "1", " ", "\n") , maxLength: 40 }), (text) => {
+        const { format, error } = parseLogFormat(text);
+        expect(format === undefined).toBe(error !== undefined);
+        if (format) expect(typeof formatAccessLog({ kind: "text", format }, entry())).toBe("string");
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("keeps literal text (with %% as %) exactly", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }).filter((t) => !t.includes("%")), (t) => {
+        const { format } = parseLogFormat(t + "%%");
+        expect(formatAccessLog({ kind: "text", format: format! }, entry())).toBe((t + "%").replace(/\n$/, ""));
+      }),
+    );
   });
 });

@@ -7,7 +7,7 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyYaml, BOOKINFO_YAML, deleteYaml } from "../helpers/admin.js";
+import { admin, applyYaml, BOOKINFO_YAML, deleteYaml } from "../helpers/admin.js";
 import { meshTarget, parseMeshDestination } from "../../src/gateway/runtime/mesh-destination.js";
 import { parseRequestUrl } from "../../src/gateway/chain/request-target.js";
 
@@ -86,6 +86,13 @@ describe("a plain member whose bindings name their destination", () => {
     const res = await call("/details/7", { method: "GET" });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { id: number }).id).toBe(7);
+  });
+
+  it("gains telemetry: Istio's request metrics count its calls with its identity as source", async () => {
+    expect((await call("/details/3")).status).toBe(200);
+    const text = await (await admin("/metrics")).text();
+    const line = text.split("\n").find((l) => l.startsWith("istio_requests_total{") && l.includes(`source_principal="spiffe://cluster.local/ns/default/sa/plain-member"`) && l.includes(`destination_service="details.default.svc.cluster.local"`));
+    expect(line, text.slice(0, 2000)).toBeDefined();
   });
 
   it("gains routing: a mesh VirtualService for the destination decides", async () => {

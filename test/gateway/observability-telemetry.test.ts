@@ -146,10 +146,52 @@ describe("Telemetry: access logs, filters, overrides and precedence", () => {
     expect(dump.telemetry.gateway.tracing.server).toMatchObject({ randomSamplingPercentage: 10 });
   });
 
+  it("explains what stage 11 would report: scopes, series labels, access-log lines", async () => {
+    await apply(telemetry("mesh-default", "istio-system", "accessLogging:\n- providers: [{name: envoy}]\nmetrics:\n- overrides:\n  - match: {metric: REQUEST_COUNT}\n    tagOverrides:\n      request_host: {value: request.host}"));
+    const res = await admin("/explain", { method: "POST", body: JSON.stringify({ method: "GET", url: "http://bookinfo.local/productpage", headers: {} }) });
+    expect(res.status).toBe(200);
+    const t = ((await res.json()) as { stages: { telemetry: { source: { telemetry: string[]; metrics: string; labels: Record<string, string> }; destination: { labels: Record<string, string> } | null; accessLog: { provider: string; logged: boolean; line?: string }[] } } }).stages.telemetry;
+    expect(t.source).toMatchObject({ telemetry: ["istio-system/mesh-default"], metrics: "overridden", labels: { reporter: "source", request_host: "bookinfo.local", destination_service_name: "productpage" } });
+    expect(t.destination?.labels).toMatchObject({ reporter: "destination", destination_workload: "bookinfo-productpage", connection_security_policy: "mutual_tls" });
+    expect(t.accessLog).toEqual([{ provider: "envoy", logged: true, line: expect.stringMatching(/"GET \/productpage HTTP\/1\.1" 200 /) }]);
+  });
+
   it("refuses bad CEL with the field path", async () => {
     const res = await applyYaml(telemetry("bad", "istio-system", "metrics:\n- overrides:\n  - tagOverrides:\n      t: {value: \"request.host ==\"}\naccessLogging:\n- filter: {expression: \"response.code >= (400\"}"));
     expect(res.status).toBe(422);
     const paths = ((await res.json()) as { errors: { path: string }[] }).errors.map((e) => e.path);
     expect(paths).toEqual(expect.arrayContaining(["spec.metrics[0].overrides[0].tagOverrides.t.value", "spec.accessLogging[0].filter.expression"]));
+  });
+});
+
+describe("envoyOtelAls: OTLP/HTTP log export", () => {
+  it("batches records and POSTs them to the collector as OTLP JSON, never failing a request when it is down", async () => {
+    const { env } = await import("cloudflare:workers");
+    const { inject } = await import("vitest");
+    const { enqueueOtlpLog, sendOtlpLogs } = await import("../../src/gateway/runtime/otlp-logs.js");
+    const { defaultTextFormat } = await import("../../src/config/mesh-telemetry.js");
+    const port = inject("origins").scripted;
+    await (await fetch(`http://127.0.0.1:${port}/__reset`)).text();
+    const provider = { kind: "envoyOtelAls" as const, name: "otel-test", service: `http://127.0.0.1:${port}`, format: defaultTextFormat() };
+    const waits: Promise<unknown>[] = [];
+    const t0 = Date.now();
+    const record = (i: number) => ({ timeUnixNano: `${t0}000000`, severityNumber: 9, severityText: "INFO", body: { stringValue: `line ${i}` }, attributes: [{ key: "response_code", value: { intValue: "200" } }] });
+    for (let i = 0; i < 3; i++) enqueueOtlpLog(provider, record(i), env, (p) => void waits.push(p), t0);
+    expect(waits).toHaveLength(0); // neither full nor due
+    enqueueOtlpLog(provider, record(3), env, (p) => void waits.push(p), t0 + 2500); // due
+    await Promise.all(waits);
+    const seen = (await (await fetch(`http://127.0.0.1:${port}/__seen/otlp-logs`)).json()) as { count: number; requests: { method: string; path: string; headers: Record<string, string>; body: string }[] };
+    expect(seen.count).toBe(1);
+    expect(seen.requests[0]).toMatchObject({ method: "POST", path: "/v1/logs", headers: { "content-type": "application/json" } });
+    const body = JSON.parse(seen.requests[0]!.body) as { resourceLogs: { resource: unknown; scopeLogs: { logRecords: { body: { stringValue: string } }[] }[] }[] };
+    expect(body.resourceLogs[0]!.resource).toEqual({ attributes: [{ key: "service.name", value: { stringValue: "isthmus-gateway" } }] });
+    expect(body.resourceLogs[0]!.scopeLogs[0]!.logRecords.map((r) => r.body.stringValue)).toEqual(["line 0", "line 1", "line 2", "line 3"]);
+    // A collector that fails (answers 503): the batch is dropped with an error line, nothing throws.
+    const down = { ...provider, name: "otel-down", service: `http://127.0.0.1:${port}/status/503` };
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    enqueueOtlpLog(down, record(9), env, () => undefined, t0);
+    await sendOtlpLogs(down, env);
+    expect(errors.mock.calls.some((c) => String(c[0]).includes("OTLP access log export failed"))).toBe(true);
+    errors.mockRestore();
   });
 });

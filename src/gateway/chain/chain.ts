@@ -31,11 +31,11 @@ import { rateLimitFilter } from "../filters/rate-limit/rate-limit.js";
 import { rbacFilter } from "../filters/rbac/rbac.js";
 import { routeMatchFilter } from "../filters/route/route.js";
 import { routerFilter } from "../filters/router/router.js";
-import { report } from "../filters/telemetry/telemetry.js";
+import { explainTelemetry, report } from "../filters/telemetry/telemetry.js";
 import { virtualHostFilter } from "../filters/virtual-host/virtual-host.js";
 import { reportTrace } from "../tracing/report-trace.js";
 import type { RequestFilter } from "./filter.js";
-import { noteReply, ownResponses, type RequestContext } from "./request-context.js";
+import { noteReply, ownResponses, record, type RequestContext } from "./request-context.js";
 
 export const CHAIN: readonly RequestFilter[] = [
   normalizeFilter,
@@ -98,6 +98,6 @@ function finish(rc: RequestContext, response: Response): Response {
   if (!rc.dryRun) {
     report(rc, out);
     reportTrace(rc, out);
-  }
+  } else record(rc, "telemetry", explainTelemetry(rc, out));
   return out;
 }

@@ -10,16 +10,7 @@
  */
 import type { RequestTarget } from "../chain/request-target.js";
 
-/** `host` or `host:port` (an `http://` prefix is tolerated); undefined when the value is not one. */
-export function parseMeshDestination(destination: string): { host: string; port: number } | undefined {
-  const value = destination.startsWith("http://") ? destination.slice(7) : destination;
-  if (value === "" || /[/?#@\s]/.test(value)) return undefined;
-  const colon = value.lastIndexOf(":");
-  if (colon < 0) return { host: value.toLowerCase(), port: 80 };
-  const port = Number(value.slice(colon + 1));
-  if (!Number.isInteger(port) || port < 1 || port > 65535 || colon === 0) return undefined;
-  return { host: value.toLowerCase(), port };
-}
+export { parseMeshDestination } from "../../config/mesh-destination.js";
 
 /** The request target with the binding's destination as authority (plain HTTP inside the mesh). */
 export function meshTarget(destination: { host: string; port: number }, target: RequestTarget): RequestTarget {

@@ -11,9 +11,12 @@ import { allMetricsShards, metricsShard, type IsolateReport, type MetricsAggrega
 /** At most one flush per isolate per this many ms. */
 export const FLUSH_MS = 5000;
 
-/** This isolate's id, drawn on first use (random values are not allowed at a Worker's global scope). */
-let ownId: string | undefined;
-export const isolateId = (): string => (ownId ??= crypto.randomUUID());
+// Made on first use: workerd refuses random values in global scope (wrangler dev fails to start).
+let isolateIdValue: string | undefined;
+/** This isolate's id (its metrics shard and report). */
+export function isolateId(): string {
+  return (isolateIdValue ??= crypto.randomUUID());
+}
 export const deltas = new MetricDeltas();
 
 let lastFlush = 0;
@@ -37,6 +40,10 @@ export function flush(env: Env): Promise<void> {
   if (flushing) return flushing;
   if (!env.METRICS) return Promise.resolve();
   const pending = deltas.drain();
+  if (deltas.dropped) {
+    console.error(JSON.stringify({ error: "metrics: too many label sets between flushes; requests not counted", dropped: deltas.dropped }));
+    deltas.dropped = 0;
+  }
   const report: IsolateReport = { isolate: isolateId(), version, location, lastFlush: Date.now() };
   flushing = (async () => {
     try {
@@ -65,7 +72,8 @@ export async function isolateReports(env: Env): Promise<IsolateReport[]> {
 }
 
 async function readShards(env: Env): Promise<{ series: Series[]; isolates: IsolateReport[] }> {
-  if (!env.METRICS) return { series: toSeries(new Map()), isolates: [] };
+  // Without the metrics Durable Object (an older wrangler.toml), this isolate's own counts since it started.
+  if (!env.METRICS) return { series: toSeries(deltas.peek()), isolates: [] };
   await flush(env);
   const parts = await Promise.all(allMetricsShards().map((name) => shard(env, name).read()));
   return {

@@ -42,8 +42,7 @@ const cel = (expr: string): CelProgram => {
 
 /** Compiles the CEL operators of a format ahead of the first request. */
 export function prepareFormat(format: AccessLogFormat): void {
-  const all = format.kind === "text" ? [format.format] : Object.values(format.labels);
-  for (const f of all) for (const p of f.parts) if (typeof p !== "string" && p.op === "CEL") cel(p.args![0]!);
+  for (const f of format.kind === "text" ? [format.format] : Object.values(format.labels)) compile(f);
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
@@ -73,78 +72,121 @@ export function formatStartTime(ms: number, fmt?: string): string {
   });
 }
 
-/** One operator's value: string, number, or undefined (Envoy's `-` / JSON null). */
-function value(op: FormatOperator, e: AccessLogEntry): string | number | undefined {
+/** Envoy's long response-flag names (`%RESPONSE_FLAGS_LONG%`). */
+const LONG_FLAGS: Record<string, string> = {
+  UH: "NoHealthyUpstream", UF: "UpstreamConnectionFailure", UO: "UpstreamOverflow", NR: "NoRouteFound",
+  URX: "UpstreamRetryLimitExceeded", NC: "NoClusterFound", DT: "DurationTimeout", DC: "DownstreamConnectionTermination",
+  UT: "UpstreamRequestTimeout", LR: "LocalReset", UR: "UpstreamRemoteReset", UC: "UpstreamConnectionTermination",
+  DI: "DelayInjected", FI: "FaultInjected", RL: "RateLimited", UAEX: "UnauthorizedExternalService",
+  RLSE: "RateLimitServiceError", IH: "InvalidEnvoyRequestHeaders", SI: "StreamIdleTimeout", DPE: "DownstreamProtocolError",
+  UPE: "UpstreamProtocolError", UMSDR: "UpstreamMaxStreamDurationReached", OM: "OverloadManagerTerminated", DF: "DnsResolutionFailed",
+};
+
+type Getter = (e: AccessLogEntry) => string | number | undefined;
+
+/** One operator's value getter, chosen once per format (string, number, or undefined: Envoy's `-` / JSON null). */
+function getter(op: FormatOperator): Getter {
+  const g = rawGetter(op);
+  const max = op.max;
+  return max === undefined ? g : (e) => {
+    const v = g(e);
+    return typeof v === "string" && v.length > max ? v.slice(0, max) : v;
+  };
+}
+
+function rawGetter(op: FormatOperator): Getter {
   switch (op.op) {
-    case "START_TIME": return formatStartTime(e.startTime, op.args?.[0]);
-    case "REQ": return header(op.args!, (n) => e.requestHeader(n));
-    case "RESP": return header(op.args!, (n) => e.responseHeader(n));
-    case "TRAILER": return undefined;
-    case "RESPONSE_CODE": return e.responseCode;
-    case "RESPONSE_CODE_CLASS": return `${Math.floor(e.responseCode / 100)}xx`;
-    case "RESPONSE_CODE_DETAILS": return e.responseCodeDetails;
-    case "RESPONSE_FLAGS":
-    case "RESPONSE_FLAGS_LONG": return e.responseFlags;
+    case "START_TIME": {
+      const fmt = op.args?.[0];
+      return (e) => formatStartTime(e.startTime, fmt);
+    }
+    case "REQ": {
+      const [a, b] = op.args!;
+      return b === undefined ? (e) => e.requestHeader(a!) ?? undefined : (e) => e.requestHeader(a!) ?? e.requestHeader(b) ?? undefined;
+    }
+    case "RESP": {
+      const [a, b] = op.args!;
+      return b === undefined ? (e) => e.responseHeader(a!) ?? undefined : (e) => e.responseHeader(a!) ?? e.responseHeader(b) ?? undefined;
+    }
+    case "TRAILER": return () => undefined;
+    case "RESPONSE_CODE": return (e) => e.responseCode;
+    case "RESPONSE_CODE_CLASS": return (e) => `${Math.floor(e.responseCode / 100)}xx`;
+    case "RESPONSE_CODE_DETAILS": return (e) => e.responseCodeDetails;
+    case "RESPONSE_FLAGS": return (e) => e.responseFlags;
+    case "RESPONSE_FLAGS_LONG": return (e) => (e.responseFlags === "-" ? "-" : e.responseFlags.split(",").map((f) => LONG_FLAGS[f] ?? f).join(","));
     case "DURATION":
     case "REQUEST_DURATION":
-    case "RESPONSE_DURATION": return e.durationMs;
-    case "BYTES_RECEIVED": return e.bytesReceived;
-    case "BYTES_SENT": return e.bytesSent;
+    case "RESPONSE_DURATION": return (e) => e.durationMs;
+    case "BYTES_RECEIVED": return (e) => e.bytesReceived;
+    case "BYTES_SENT": return (e) => e.bytesSent;
     case "UPSTREAM_HOST":
-    case "UPSTREAM_REMOTE_ADDRESS": return e.upstreamHost;
+    case "UPSTREAM_REMOTE_ADDRESS": return (e) => e.upstreamHost;
     case "UPSTREAM_CLUSTER":
-    case "UPSTREAM_CLUSTER_RAW": return e.upstreamCluster;
-    case "ROUTE_NAME": return e.routeName;
+    case "UPSTREAM_CLUSTER_RAW": return (e) => e.upstreamCluster;
+    case "ROUTE_NAME": return (e) => e.routeName;
     case "DOWNSTREAM_REMOTE_ADDRESS":
-    case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS": return e.downstreamRemoteAddress;
+    case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS": return (e) => e.downstreamRemoteAddress;
     case "DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT":
-    case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT": return e.downstreamRemoteAddress?.replace(/:\d+$/, "");
-    case "DOWNSTREAM_LOCAL_ADDRESS": return e.downstreamLocalAddress;
-    case "DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT": return e.downstreamLocalAddress?.replace(/:\d+$/, "");
-    case "DOWNSTREAM_LOCAL_PORT": {
+    case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT": return (e) => e.downstreamRemoteAddress?.replace(/:\d+$/, "");
+    case "DOWNSTREAM_LOCAL_ADDRESS": return (e) => e.downstreamLocalAddress;
+    case "DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT": return (e) => e.downstreamLocalAddress?.replace(/:\d+$/, "");
+    case "DOWNSTREAM_LOCAL_PORT": return (e) => {
       const m = /:(\d+)$/.exec(e.downstreamLocalAddress ?? "");
       return m ? Number(m[1]) : undefined;
-    }
-    case "REQUESTED_SERVER_NAME": return e.requestedServerName;
-    case "UPSTREAM_TRANSPORT_FAILURE_REASON": return e.upstreamTransportFailureReason;
-    case "UPSTREAM_REQUEST_ATTEMPT_COUNT": return e.upstreamRequestAttemptCount;
-    case "PROTOCOL": return e.protocol;
-    case "UPSTREAM_PROTOCOL": return e.upstreamHost ? "HTTP/1.1" : undefined;
-    case "STREAM_ID": return e.requestHeader("x-request-id") ?? undefined;
-    case "TRACE_ID": {
+    };
+    case "REQUESTED_SERVER_NAME": return (e) => e.requestedServerName;
+    case "UPSTREAM_TRANSPORT_FAILURE_REASON": return (e) => e.upstreamTransportFailureReason;
+    case "UPSTREAM_REQUEST_ATTEMPT_COUNT": return (e) => e.upstreamRequestAttemptCount;
+    case "PROTOCOL": return (e) => e.protocol;
+    case "UPSTREAM_PROTOCOL": return (e) => e.upstreamHost ? "HTTP/1.1" : undefined;
+    case "STREAM_ID": return (e) => e.requestHeader("x-request-id") ?? undefined;
+    case "TRACE_ID": return (e) => {
       const tp = e.requestHeader("traceparent");
       return tp ? tp.split("-")[1] : undefined;
-    }
-    case "HOSTNAME": return "isthmus-gateway";
-    case "DOWNSTREAM_PEER_URI_SAN": return e.downstreamPeerUriSan;
+    };
+    case "HOSTNAME": return () => "isthmus-gateway";
+    case "DOWNSTREAM_PEER_URI_SAN": return (e) => e.downstreamPeerUriSan;
     case "ENVIRONMENT": {
-      const v = e.env?.[op.args![0]!];
-      return typeof v === "string" ? v : undefined;
+      const name = op.args![0]!;
+      return (e) => {
+        const v = e.env?.[name];
+        return typeof v === "string" ? v : undefined;
+      };
     }
-    case "CEL": return celString(cel(op.args![0]!).eval(e.attributes()));
-    default: return undefined; // connection-level operators with no meaning in a Worker (TLS versions, local addresses)
+    case "CEL": {
+      const program = cel(op.args![0]!);
+      return (e) => celString(program.eval(e.attributes()));
+    }
+    default: return () => undefined; // connection-level operators with no meaning in a Worker (TLS versions, local addresses)
   }
 }
 
-function header(names: string[], get: (n: string) => string | null): string | undefined {
-  for (const n of names) {
-    const v = get(n);
-    if (v !== null) return v;
-  }
-  return undefined;
+interface Compiled {
+  /** Literal text, or an operator's getter. */
+  parts: (string | Getter)[];
+  /** The only part is one numeric operator (typed in JSON). */
+  numeric: boolean;
 }
 
-function truncate(v: string | number | undefined, max: number | undefined): string | number | undefined {
-  return max !== undefined && typeof v === "string" && v.length > max ? v.slice(0, max) : v;
+const compiled = new WeakMap<LogFormat, Compiled>();
+
+function compile(f: LogFormat): Compiled {
+  let c = compiled.get(f);
+  if (!c) {
+    const only = f.parts.length === 1 && typeof f.parts[0] !== "string" ? f.parts[0] : undefined;
+    c = { parts: f.parts.map((p) => (typeof p === "string" ? p : getter(p))), numeric: !!only && NUMERIC_OPERATORS.has(only.op) };
+    compiled.set(f, c);
+  }
+  return c;
 }
 
 function renderText(f: LogFormat, e: AccessLogEntry): string {
   let out = "";
-  for (const p of f.parts) {
+  for (const p of compile(f).parts) {
     if (typeof p === "string") out += p;
     else {
-      const v = truncate(value(p, e), p.max);
-      out += v === undefined || v === "" ? "-" : String(v);
+      const v = p(e);
+      out += v === undefined || v === "" ? "-" : v;
     }
   }
   return out;
@@ -152,11 +194,11 @@ function renderText(f: LogFormat, e: AccessLogEntry): string {
 
 /** A JSON label: one operator alone keeps its type (numbers stay numbers, missing is null); otherwise text. */
 function renderJsonValue(f: LogFormat, e: AccessLogEntry): unknown {
-  if (f.parts.length === 1 && typeof f.parts[0] !== "string") {
-    const p = f.parts[0]!;
-    const v = truncate(value(p, e), p.max);
+  const c = compile(f);
+  if (c.parts.length === 1 && typeof c.parts[0] !== "string") {
+    const v = c.parts[0]!(e);
     if (v === undefined || v === "") return null;
-    return NUMERIC_OPERATORS.has(p.op) ? Number(v) : v;
+    return c.numeric ? Number(v) : v;
   }
   return renderText(f, e);
 }

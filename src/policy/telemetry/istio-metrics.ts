@@ -86,9 +86,19 @@ export interface SeriesDelta {
   responseBytesSum: number;
 }
 
+/** Label sets an isolate keeps between flushes; requests under further new label sets are dropped and counted. */
+export const MAX_PENDING_SERIES = 10_000;
+
 /** The deltas an isolate has not flushed yet. */
 export class MetricDeltas {
   private series = new Map<string, SeriesDelta>();
+  /** Requests not counted because MAX_PENDING_SERIES was reached (a runaway tag override). */
+  dropped = 0;
+
+  /** The pending deltas, left in place (an isolate without the metrics Durable Object renders these). */
+  peek(): Map<string, SeriesDelta> {
+    return this.series;
+  }
 
   get size(): number {
     return this.series.size;
@@ -106,6 +116,10 @@ export class MetricDeltas {
   recordKeyed(key: string, labels: () => string, mask: number, durationMs: number, requestBytes: number, responseBytes: number): void {
     let s = this.series.get(key);
     if (!s) {
+      if (this.series.size >= MAX_PENDING_SERIES) {
+        this.dropped++;
+        return;
+      }
       s = {
         labels: labels(), mask, requests: 0,
         duration: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), durationSum: 0,

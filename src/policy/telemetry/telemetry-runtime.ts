@@ -8,11 +8,11 @@
  */
 import type { AccessLogging, Metrics } from "../../config/schemas/telemetry.js";
 import { celString, compileCel, type CelProgram } from "../../config/cel.js";
-import type { TelemetryScope, TelemetryTable, TracingSettings } from "../../config/compile/telemetry.js";
-import type { MeshTelemetry, FileAccessLogProvider, OtelAlsProvider, TelemetryProvider } from "../../config/mesh-telemetry.js";
+import type { TelemetryScope, TelemetryTable } from "../../config/compile/telemetry.js";
+import type { MeshTelemetry, FileAccessLogProvider, OtelAlsProvider } from "../../config/mesh-telemetry.js";
 import type { Snapshot } from "../../config/snapshot.js";
 import { prepareFormat } from "./access-log.js";
-import { ALL_METRICS_MASK, METRIC_BIT, METRICS, renderLabels } from "./istio-metrics.js";
+import { METRIC_BIT, METRICS, renderLabels } from "./istio-metrics.js";
 import { MetricLabeler, UNKNOWN } from "./metric-labels.js";
 
 type Mode = "client" | "server";
@@ -41,6 +41,8 @@ export interface LogPlan {
 }
 
 export interface ScopeRuntime {
+  /** The Telemetry resources in effect, least specific first (`namespace/name`). */
+  from: string[];
   metrics: Record<Mode, MetricsPlan>;
   logs: Record<Mode, LogPlan[]>;
 }
@@ -52,12 +54,6 @@ export interface TelemetryRuntime {
   workload(i: number): ScopeRuntime;
   /** An east-west caller's scope: its workload (by principal), else its namespace's, else the root's. */
   caller(principal: string | undefined, namespace: string | undefined): ScopeRuntime;
-  /** Tracing per mode with the provider resolved (absent provider: tracing off), for the tracing runtime. */
-  tracing(scope: "gateway" | number): { client: ResolvedTracing; server: ResolvedTracing } | undefined;
-}
-
-export interface ResolvedTracing extends Omit<TracingSettings, "provider"> {
-  provider?: TelemetryProvider;
 }
 
 const EMPTY_TABLE: TelemetryTable = { gateway: { from: [], metrics: [], accessLogging: [] }, scopes: [], workloads: [], namespaces: {} };
@@ -84,19 +80,6 @@ export function buildTelemetryRuntime(snapshot: Pick<Snapshot, "gateway" | "work
       const ns = namespace !== undefined ? table.namespaces[namespace] : undefined;
       return ns !== undefined ? scopes[ns]! : root;
     },
-    tracing(scope) {
-      const s = scope === "gateway" ? table.gateway : table.scopes[table.workloads[scope] ?? -1];
-      const defaults = meshT.defaultProviders.tracing;
-      if (!s?.tracing && defaults.length === 0) return undefined;
-      const resolve = (t: TracingSettings | undefined): ResolvedTracing => {
-        const base = t ?? { provider: null, disabled: false, randomSamplingPercentage: null, customTags: {}, useRequestIdForTraceSampling: true, enableIstioTags: true, disableContextPropagation: false };
-        const name = base.provider ?? defaults[0];
-        const provider = name !== undefined ? meshT.providers[name] : undefined;
-        const { provider: _, ...rest } = base;
-        return { ...rest, disabled: rest.disabled || !provider, ...(provider ? { provider } : {}) };
-      };
-      return { client: resolve(s?.tracing?.client), server: resolve(s?.tracing?.server) };
-    },
   };
 }
 
@@ -106,6 +89,7 @@ function defaultMesh(): MeshTelemetry {
 
 function buildScope(scope: TelemetryScope, mesh: MeshTelemetry): ScopeRuntime {
   return {
+    from: scope.from,
     metrics: { client: mergeMetrics(scope.metrics, mesh, "CLIENT"), server: mergeMetrics(scope.metrics, mesh, "SERVER") },
     logs: { client: mergeLogs(scope, mesh, "CLIENT"), server: mergeLogs(scope, mesh, "SERVER") },
   };
@@ -235,4 +219,3 @@ export function overriddenLabels(pairs: readonly (readonly [string, string])[], 
   return renderLabels(out);
 }
 
-export { ALL_METRICS_MASK };

@@ -1,4 +1,5 @@
 /** The metric model in-process: deltas, merging and the text format (promtool's rules, test/helpers/prometheus-text.ts). */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ALL_METRICS_MASK, METRIC_BIT, MetricDeltas, mergeSeries, parseLabels, renderLabels, renderSeries, toSeries } from "../../../src/policy/telemetry/istio-metrics.js";
 import { checkPrometheusText } from "../../helpers/prometheus-text.js";
@@ -42,5 +43,22 @@ describe("istio metrics", () => {
     expect(checkPrometheusText("# HELP x_total h\n# TYPE x_total counter\nx_total{a=\"1\"} 1\nx_total{a=\"1\"} 2\n").problems.join()).toMatch(/duplicate series/);
     expect(checkPrometheusText("# HELP x h\n# TYPE x counter\nx 1\n").problems.join()).toMatch(/_total/);
     expect(checkPrometheusText("# HELP h h\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n").problems.join()).toMatch(/cumulative/);
+  });
+
+  it("renders promtool-valid text for any label values and observations", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ value: fc.string({ maxLength: 20 }), code: fc.integer({ min: 100, max: 599 }), ms: fc.double({ min: 0, max: 4e6, noNaN: true }), bytes: fc.nat() }), { maxLength: 20 }),
+        (rows) => {
+          const acc = new MetricDeltas();
+          for (const r of rows) acc.record(renderLabels([["destination_service", r.value], ["response_code", String(r.code)]]), ALL_METRICS_MASK, r.ms, r.bytes, r.bytes);
+          const series = toSeries(acc.drain());
+          const { problems, samples } = checkPrometheusText(renderSeries(mergeSeries(series, series)));
+          expect(problems).toEqual([]);
+          expect(samples.filter((s) => s.name === "istio_requests_total").reduce((n, s) => n + s.value, 0)).toBe(rows.length * 2);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

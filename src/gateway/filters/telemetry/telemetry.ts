@@ -20,6 +20,8 @@ import type { LabelGroup } from "../../../policy/telemetry/metric-labels.js";
 import { overriddenLabels, type LogPlan, type MetricsPlan, type ScopeRuntime } from "../../../policy/telemetry/telemetry-runtime.js";
 import type { RequestContext } from "../../chain/request-context.js";
 import { deltas, maybeFlush } from "../../runtime/metrics-flush.js";
+import { enqueueOtlpLog, type OtlpLogRecord } from "../../runtime/otlp-logs.js";
+import { defaultTextFormat, type AccessLogFormat } from "../../../config/mesh-telemetry.js";
 
 /** Flags meaning the request never reached the destination workload (no destination-side report). */
 const NOT_DELIVERED = new Set(["UH", "UF", "UO", "NC", "NR", "URX"]);
@@ -52,6 +54,36 @@ function reportRequest(rc: RequestContext, response: Response): void {
   writeDataPoint(rc, r);
   r.log(sourceScope, destinationScope);
 }
+
+/**
+ * Explain's view of stage 11: the Telemetry scopes that would decide, the labels of the series the
+ * request would count under (REQUEST_COUNT, overrides applied), and the access-log lines it would write.
+ */
+export function explainTelemetry(rc: RequestContext, response: Response): Record<string, unknown> {
+  const r = new Report(rc, response, Date.now());
+  const tr = rc.live.telemetryRuntime;
+  const sourceScope = rc.listener === "gateway" ? tr.gateway : tr.caller(rc.caller.principal, rc.caller.namespace);
+  const reached = rc.endpoint?.workload !== undefined && !rc.flags.some((f) => NOT_DELIVERED.has(f));
+  const destinationScope = reached ? tr.workload(rc.endpoint!.workload!) : undefined;
+  const side = (reporter: "source" | "destination", scope: ScopeRuntime, plan: MetricsPlan, security: string) => ({
+    telemetry: scope.from,
+    metrics: plan.off ? "off" : plan.plain ? "standard" : "overridden",
+    labels: plan.off ? null : parseLabelText(r.labelsFor(reporter, plan, security)),
+  });
+  const lines: { provider: string; logged: boolean; line?: string }[] = [];
+  for (const p of [...sourceScope.logs.client, ...(destinationScope?.logs.server ?? [])]) {
+    if (lines.some((l) => l.provider === p.provider.name)) continue;
+    const logged = !p.filter || p.filter.eval(r.attributes()) === true;
+    lines.push({ provider: p.provider.name, logged, ...(logged ? { line: formatAccessLog(p.provider.format, r.entry()) } : {}) });
+  }
+  return {
+    source: side("source", sourceScope, sourceScope.metrics.client, "unknown"),
+    destination: destinationScope ? side("destination", destinationScope, destinationScope.metrics.server, rc.endpoint!.kind === "binding" ? "mutual_tls" : "none") : null,
+    accessLog: lines,
+  };
+}
+
+const parseLabelText = (text: string): Record<string, string> => Object.fromEntries([...text.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]));
 
 /** One request's reporting state (attributes built at most once). */
 class Report {
@@ -96,6 +128,12 @@ class Report {
       groups.set(labels, (groups.get(labels) ?? 0) | m.bit);
     }
     for (const [labels, mask] of groups) deltas.record(labels, mask, this.durationMs, this.requestBytes, this.responseBytes);
+  }
+
+  /** The REQUEST_COUNT labels under a plan (for explain). */
+  labelsFor(reporter: "source" | "destination", plan: MetricsPlan, security: string): string {
+    const m = plan.metrics.find((x) => x.bit === 1) ?? plan.metrics[0];
+    return overriddenLabels(this.pairs(reporter, security), m?.tags ?? [], () => this.attributes());
   }
 
   private pairs(reporter: string, security: string): [string, string][] {
@@ -201,11 +239,24 @@ class Report {
       if (seen.has(p.provider.name)) continue;
       seen.add(p.provider.name);
       if (p.filter && p.filter.eval(this.attributes()) !== true) continue;
-      lines.push(formatAccessLog(p.provider.format, (entry ??= this.entry())));
+      entry ??= this.entry();
+      if (p.provider.kind === "envoyOtelAls") enqueueOtlpLog(p.provider, otlpRecord(p.provider.format, entry), this.rc.env, this.rc.waitUntil);
+      else lines.push(formatAccessLog(p.provider.format, entry));
     }
     if (lines.length) console.log(lines.join("\n"));
   }
 }
+
+/** An OTLP log record as Istio's envoyOtelAls writes it: `logFormat.text` is the body, `logFormat.labels` the attributes. */
+function otlpRecord(format: AccessLogFormat, entry: AccessLogEntry): OtlpLogRecord {
+  const body = format.kind === "text" ? formatAccessLog(format, entry) : formatAccessLog(defaultText ??= defaultTextFormat(), entry);
+  const attributes: OtlpLogRecord["attributes"] = [];
+  if (format.kind === "json")
+    for (const [key, v] of Object.entries(JSON.parse(formatAccessLog(format, entry)) as Record<string, unknown>))
+      if (v !== null) attributes.push({ key, value: typeof v === "number" && Number.isInteger(v) ? { intValue: String(v) } : { stringValue: String(v) } });
+  return { timeUnixNano: `${entry.startTime}000000`, severityNumber: 9, severityText: "INFO", body: { stringValue: body }, attributes };
+}
+let defaultText: AccessLogFormat | undefined;
 
 function contentLength(h: Headers): number {
   const v = h.get("content-length");
