@@ -71,6 +71,9 @@ export function validateDocument(doc: LoadedDocument, opts: ValidateOptions = {}
   ident.namespace = typeof meta.namespace === "string" ? meta.namespace : (opts.defaultNamespace ?? DEFAULT_NAMESPACE);
 
   const info = typeof raw.kind === "string" ? kindInfoFor(raw.apiVersion, raw.kind) : undefined;
+  // Errors name the kind as stored (a Gateway API Gateway is `KubernetesGateway`), so a delete of an
+  // invalid document never names Istio's Gateway of the same name.
+  if (info) ident.kind = info.kind;
   if (typeof raw.kind !== "string" || raw.kind === "") {
     push("kind", "kind is required", "FieldValueRequired");
   } else if (!info) {

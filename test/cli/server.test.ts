@@ -59,6 +59,39 @@ describe("isthmus against the gateway", () => {
     expect(r.err).toContain('gateways.networking.istio.io "bookinfo-gateway" not found');
   });
 
+  it("Gateway API: apply, get httproutes / gtw as kubectl prints them (status columns), delete gtw", async () => {
+    const files = {
+      "gwapi.yaml": `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: bookinfo-gateway}
+spec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP, hostname: "*.cli.example"}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: bookinfo}
+spec:
+  parentRefs: [{name: bookinfo-gateway}]
+  hostnames: [bookinfo.cli.example]
+  rules: [{backendRefs: [{name: productpage, port: 9080}]}]
+`,
+    };
+    const { run, namespace: ns } = cli({ files });
+    let r = await run("apply", "-f", "gwapi.yaml", "-n", ns);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe("gateway.gateway.networking.k8s.io/bookinfo-gateway created\nhttproute.gateway.networking.k8s.io/bookinfo created\n");
+    r = await run("get", "httproutes", "-n", ns);
+    expect(r.out).toMatch(/^NAME\s+HOSTNAMES\s+AGE\nbookinfo\s+\["bookinfo\.cli\.example"\]\s+\d+s\n$/);
+    r = await run("get", "gtw", "-n", ns);
+    expect(r.out).toMatch(/^NAME\s+CLASS\s+ADDRESS\s+PROGRAMMED\s+AGE\nbookinfo-gateway\s+istio\s+True\s+\d+s\n$/);
+    r = await run("get", "httproute", "bookinfo", "-n", ns, "-o", "json");
+    expect(JSON.parse(r.out)).toMatchObject({ kind: "HTTPRoute", status: { parents: [{ conditions: [{ type: "Accepted", status: "True" }, { type: "ResolvedRefs", status: "False", reason: "BackendNotFound" }] }] } });
+    // Istio's Gateway of the same name is another resource.
+    r = await run("get", "gw", "bookinfo-gateway", "-n", ns);
+    expect(r.code).toBe(1);
+    r = await run("delete", "gtw", "bookinfo-gateway", "-n", ns);
+    expect(r).toMatchObject({ code: 0, out: 'gateway.gateway.networking.k8s.io "bookinfo-gateway" deleted\n' });
+  });
+
   it("apply returns analyzer warnings with file and line but stores the config", async () => {
     const { run, namespace: ns } = cli();
     const r = await run("apply", "-f", "ratings.yaml", "-n", ns);

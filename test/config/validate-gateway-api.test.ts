@@ -3,7 +3,10 @@
  * rules, as `kubectl apply` enforces them, with the field path. Rows are YAML through loadText →
  * validateDocuments.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { translateGatewayApi } from "../../src/config/compile/gateway-api/index.js";
+import { compileSnapshot } from "../../src/config/compile/index.js";
 import { loadText } from "../../src/config/loader.js";
 import { validateDocuments } from "../../src/config/validate.js";
 
@@ -22,7 +25,7 @@ function check(kind: string, row: Row): void {
   }
   const hit = errors.find((e) => e.path === row.path && e.message.includes(row.msg ?? ""));
   expect(hit, `expected ${row.path} ~ ${JSON.stringify(row.msg)} among ${JSON.stringify(shown)}`).toBeDefined();
-  expect(hit!.kind).toBe(kind);
+  expect(hit!.kind).toBe(kind === "Gateway" ? "KubernetesGateway" : kind);
   expect(resources).toHaveLength(0);
 }
 
@@ -115,4 +118,49 @@ describe("ReferenceGrant", () => {
     { name: "empty from", spec: "{from: [], to: [{group: '', kind: Service}]}", path: "spec.from", msg: "at least one" },
     { name: "from without namespace", spec: "{from: [{group: '', kind: HTTPRoute}], to: [{group: '', kind: Service}]}", path: "spec.from[0].namespace", msg: "required" },
   ]);
+});
+
+describe("no Gateway API input crashes admission or compilation", () => {
+  const anyValue = fc.oneof(fc.string({ maxLength: 6 }), fc.integer({ min: -2, max: 70000 }), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}));
+  const pick = <T>(...xs: T[]) => fc.oneof(...xs.map((x) => fc.constant(x)), anyValue as fc.Arbitrary<unknown>);
+  const path = fc.record({ type: pick("Exact", "PathPrefix", "RegularExpression"), value: pick("/", "/a", "/a/", "a", "/a//b", "(", "/v[0-9]+") }, { requiredKeys: [] });
+  const filter = fc.oneof(
+    fc.record({ type: pick("RequestHeaderModifier"), requestHeaderModifier: fc.record({ set: fc.constant([{ name: "x", value: "1" }]), remove: pick(["y"]) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+    fc.record({ type: pick("RequestRedirect"), requestRedirect: fc.record({ scheme: pick("https", "ftp"), port: pick(443), statusCode: pick(301, 304), path: fc.record({ type: pick("ReplacePrefixMatch", "ReplaceFullPath"), replacePrefixMatch: pick("/x"), replaceFullPath: pick("/y") }, { requiredKeys: [] }) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+    fc.record({ type: pick("URLRewrite"), urlRewrite: fc.record({ hostname: pick("a.com"), path: fc.record({ type: pick("ReplacePrefixMatch"), replacePrefixMatch: pick("/") }, { requiredKeys: [] }) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+    fc.record({ type: pick("RequestMirror"), requestMirror: fc.record({ backendRef: fc.record({ name: pick("m"), port: pick(80) }, { requiredKeys: [] }), percent: pick(50), fraction: fc.record({ numerator: pick(1, 5), denominator: pick(2, 0) }, { requiredKeys: [] }) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+    fc.record({ type: pick("CORS"), cors: fc.record({ allowOrigins: pick(["https://*.a.com", "*"]), maxAge: pick(10) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+  );
+  const rule = fc.record({
+    matches: fc.array(fc.record({ path, method: pick("GET", "FETCH"), headers: fc.constantFrom(undefined, [{ name: "h", value: "v" }], [{ name: "h", type: "RegularExpression", value: "(" }]) }, { requiredKeys: [] }), { maxLength: 2 }),
+    filters: fc.array(filter, { maxLength: 2 }),
+    backendRefs: fc.array(fc.record({ name: pick("svc", "missing"), port: pick(80), weight: pick(0, 1, 5), kind: pick("Service", "Bucket"), namespace: pick("other") }, { requiredKeys: ["name"] }), { maxLength: 3 }),
+    timeouts: fc.record({ request: pick("1s", "0s", "1.5s"), backendRequest: pick("2s", "100ms") }, { requiredKeys: [] }),
+    retry: fc.record({ attempts: pick(0, 2), codes: pick([503], [200]), backoff: pick("10ms") }, { requiredKeys: [] }),
+  }, { requiredKeys: [] });
+  const route = fc.record({
+    parentRefs: fc.constantFrom([{ name: "gw" }], [{ name: "gw", sectionName: "http", port: 80 }], [{ kind: "Service", group: "", name: "svc", port: 80 }], [{ name: "nope" }]),
+    hostnames: fc.constantFrom(undefined, ["a.example.com"], ["*.example.com"], ["other.org"]),
+    rules: fc.array(rule, { maxLength: 3 }),
+  }, { requiredKeys: [] });
+  const listener = fc.record({ name: pick("http", "https"), port: pick(80, 443), protocol: pick("HTTP", "HTTPS", "TCP"), hostname: pick("*.example.com", "a.example.com"), tls: fc.constantFrom(undefined, { certificateRefs: [{ name: "c", namespace: "x" }] }), allowedRoutes: fc.constantFrom(undefined, { namespaces: { from: "All" } }, { namespaces: { from: "Selector", selector: { matchLabels: { "kubernetes.io/metadata.name": "default" } } } }) }, { requiredKeys: ["name", "port", "protocol"] });
+
+  it("validates, compiles and computes status without throwing", () => {
+    fc.assert(
+      fc.property(route, fc.array(listener, { minLength: 1, maxLength: 3 }), (routeSpec, listeners) => {
+        const docs = [
+          { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "gw", namespace: "default" }, spec: { gatewayClassName: "istio", listeners } },
+          { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "r", namespace: "default" }, spec: routeSpec },
+          { apiVersion: "networking.istio.io/v1", kind: "ServiceEntry", metadata: { name: "svc", namespace: "default" }, spec: { hosts: ["svc.default.svc.cluster.local"], ports: [{ number: 80, name: "http", protocol: "HTTP" }], resolution: "STATIC", endpoints: [{ address: "binding:SVC" }] } },
+        ];
+        const loaded = loadText(JSON.stringify(docs));
+        const { resources, errors } = validateDocuments(loaded.documents);
+        for (const e of errors) expect(e.path === "" || e.path.startsWith("spec") || e.path.startsWith("metadata")).toBe(true);
+        const snapshot = compileSnapshot(resources, { gatewayLabels: { istio: "ingressgateway" }, gatewayNamespace: "istio-system" });
+        expect(JSON.parse(JSON.stringify(snapshot))).toStrictEqual(snapshot);
+        translateGatewayApi(resources, new Map(), { labels: {}, namespace: "istio-system" });
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -115,6 +115,18 @@ spec:
 - matches: [{path: {value: /full/one}}]
   filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /one}}}]
   backendRefs: [{name: echo, port: 80}]`),
+  `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: member, namespace: default}
+spec:
+  hosts: [member.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: 8080, name: http, protocol: HTTP}]
+  endpoints: [{address: "binding:TEST_ECHO"}]`,
+  route("hostrewrite", `rules:
+- filters: [{type: URLRewrite, urlRewrite: {hostname: rewritten.example.org}}]
+  backendRefs: [{name: member, port: 8080}]`),
   route("weight", `rules:
 - backendRefs: [{name: scripted, port: 80, weight: 70}, {name: scripted-b, port: 80, weight: 30}, {name: echo, port: 80, weight: 0}]`),
   route("invalid", `rules:
@@ -261,6 +273,19 @@ describe("Gateway API through the gateway (conformance cases)", () => {
     expect((await echoed(await call("rewrite.gwapi.example", path))).path).toBe(upstream);
   });
 
+  it("HTTPRouteRewriteHost: a member sees the rewritten Host", async () => {
+    const seen = (await (await call("hostrewrite.gwapi.example", "/x")).json()) as { headers: Record<string, string>; url: string };
+    expect(seen.headers.host ?? new URL(seen.url).host).toBe("rewritten.example.org");
+  });
+
+  it("explain names the HTTPRoute rule that decided", async () => {
+    const res = await admin("/explain", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ method: "GET", url: "http://exact.gwapi.example/one" }) });
+    const body = (await res.json()) as { outcome: string; stages: { route: { source: unknown; name: string } } };
+    expect(body.outcome).toBe("forward");
+    expect(body.stages.route.source).toEqual({ kind: "HTTPRoute", namespace: "default", name: "exact", http: 0 });
+    expect(body.stages.route.name).toBe("default.exact.0.0");
+  });
+
   it("HTTPRouteWeight: 70/30 split, weight 0 gets nothing", async () => {
     const counts: Record<string, number> = {};
     for (let i = 0; i < 100; i++) {
@@ -325,6 +350,25 @@ spec:
     expect(await origin(await call("secure.gwapi.example", "/granted", {}, "https"))).toBe("echo");
   });
 
+  it("RateLimitPolicy targetRefs an HTTPRoute, or a Gateway API Gateway's listener", async () => {
+    const policies = ["limit-route", "limit-listener"].map((name, i) => `apiVersion: policy.isthmus.dev/v1alpha1
+kind: RateLimitPolicy
+metadata: {name: ${name}, namespace: default}
+spec:
+  targetRefs: [${i === 0 ? "{group: gateway.networking.k8s.io, kind: HTTPRoute, name: query}" : "{group: gateway.networking.k8s.io, kind: Gateway, name: gw, sectionName: https}"}]
+  rules: [{name: two, key: [{remoteAddress: {}}], tokenBucket: {maxTokens: 2, tokensPerFill: 2, fillInterval: 1h}}]`).join("\n---\n");
+    const res = await applyYaml(policies);
+    expect(res.status, await res.clone().text()).toBe(200);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await call("query.gwapi.example", "/?animal=whale")).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    // Another route on the same listener is not limited by the HTTPRoute's policy.
+    for (let i = 0; i < 3; i++) expect((await call("exact.gwapi.example", "/one")).status).toBe(200);
+    const secure = [];
+    for (let i = 0; i < 3; i++) secure.push((await call("secure.gwapi.example", "/granted", {}, "https")).status);
+    expect(secure).toEqual([200, 200, 429]);
+  });
+
   it("status: route parents with Accepted / ResolvedRefs reasons, Gateway listeners with attachedRoutes", async () => {
     const get = async (plural: string, ns: string, name: string) =>
       (await (await admin(`/apis/gateway.networking.k8s.io/v1/namespaces/${ns}/${plural}/${name}`)).json()) as {
@@ -334,6 +378,7 @@ spec:
     const exact = await get("httproutes", "default", "exact");
     expect(cond(exact.status.parents![0]!.conditions, "Accepted")).toMatchObject({ status: "True", reason: "Accepted" });
     expect(cond(exact.status.parents![0]!.conditions, "ResolvedRefs")).toMatchObject({ status: "True" });
+    expect(cond(exact.status.parents![0]!.conditions, "Accepted")).toHaveProperty("observedGeneration", 1);
     const invalid = await get("httproutes", "default", "invalid");
     expect(cond(invalid.status.parents![0]!.conditions, "ResolvedRefs")).toMatchObject({ status: "False", reason: "BackendNotFound" });
     expect(cond((await get("httproutes", "default", "elsewhere")).status.parents![0]!.conditions, "Accepted")).toMatchObject({ status: "False", reason: "NoMatchingListenerHostname" });

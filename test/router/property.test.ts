@@ -31,6 +31,9 @@ function naiveMatches(m: RouteMatch, input: RouteInput): boolean {
     if (ci ? path.toLowerCase() !== m.uri.exact.toLowerCase() : path !== m.uri.exact) return false;
   } else if (m.uri.prefix !== undefined) {
     if (ci ? !path.toLowerCase().startsWith(m.uri.prefix.toLowerCase()) : !path.startsWith(m.uri.prefix)) return false;
+    // Gateway API PathPrefix: whole segments only.
+    const p = m.uri.prefix;
+    if (m.pathSeparatedPrefix && p !== "/" && path !== p && !path.startsWith(`${p}/`)) return false;
   } else if (m.uri.regex !== undefined) {
     if (!RE2JS.compile(m.uri.regex).matches(path)) return false;
   }
@@ -130,6 +133,46 @@ describe("indexed router = naive linear scan", () => {
         const routes = snapshot.listeners.gateway.routeConfigs[0]!.virtualHosts[0]!.routes;
         for (const p of paths) {
           const input: RouteInput = { listener: "gateway", scheme: "http", port: 80, method: "GET", authority: "x.com", path: p, headers: new Headers() };
+          const d = router.route(input);
+          expect(d.outcome === "matched" ? d.routeIndex : -1).toBe(naiveRoute(routes, input));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("indexed router = naive linear scan, HTTPRoutes (Gateway API semantics)", () => {
+  const gwMatch = fc.record(
+    {
+      path: fc.oneof(
+        path.map((value) => ({ type: "Exact" as const, value })),
+        pathPrefix.map((value) => ({ type: "PathPrefix" as const, value })),
+        fc.constantFrom("/a.*", "/[ab]+", "/api/v[0-9]").map((value) => ({ type: "RegularExpression" as const, value })),
+      ),
+      method: fc.constantFrom("GET" as const, "POST" as const),
+      headers: fc.array(fc.record({ name: fc.constantFrom("x", "y"), value: fc.constantFrom("1", "2") }), { maxLength: 2 }).map((hs) => hs.filter((h, i) => hs.findIndex((o) => o.name === h.name) === i)),
+    },
+    { requiredKeys: [] },
+  );
+  const httpRoutes = fc.array(fc.array(fc.array(gwMatch, { maxLength: 3 }), { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 3 });
+  it("on random HTTPRoutes on one hostname and requests", () => {
+    fc.assert(
+      fc.property(httpRoutes, fc.array(request, { minLength: 1, maxLength: 25 }), (routeSets, requests) => {
+        let t = Date.parse("2024-01-01T00:00:00Z");
+        const meta = (name: string) => ({ name, namespace: "default", creationTimestamp: new Date((t += 1000)).toISOString() });
+        const resources = [
+          { apiVersion: "gateway.networking.k8s.io/v1", kind: "KubernetesGateway", metadata: meta("gw"), spec: { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] } },
+          ...routeSets.map((rules, i) => ({
+            apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: meta(`r${i}`),
+            spec: { parentRefs: [{ name: "gw" }], hostnames: ["x.com"], rules: rules.map((matches) => ({ matches, backendRefs: [{ name: "a", port: 80 }] })) },
+          })),
+        ] as unknown as Parameters<typeof compile>[0];
+        const snapshot = compile(resources);
+        const router = buildRouter(snapshot);
+        const routes = snapshot.listeners.gateway.routeConfigs[0]!.virtualHosts.find((v) => v.domains[0] === "x.com")?.routes ?? [];
+        for (const r of requests) {
+          const input: RouteInput = { listener: "gateway", scheme: "http", port: 80, ...r, headers: new Headers(r.headers) };
           const d = router.route(input);
           expect(d.outcome === "matched" ? d.routeIndex : -1).toBe(naiveRoute(routes, input));
         }

@@ -45,6 +45,14 @@ function checkTargetRefs(ctx: AnalysisContext, p: Resource<RateLimitPolicySpec>)
   (p.spec.targetRefs ?? []).forEach((ref, i) => {
     const path = `spec.targetRefs[${i}]`;
     const target = `${ns}/${ref.name}`;
+    if (ref.group === "gateway.networking.k8s.io") {
+      const kind = ref.kind === "Gateway" ? "KubernetesGateway" : "HTTPRoute";
+      const found = ctx.find<{ listeners?: { name: string }[] }>(kind, ns, ref.name);
+      if (!found) ctx.report(p, referencedResourceNotFound(ref.kind.toLowerCase(), target), `${path}.name`);
+      else if (ref.kind === "Gateway" && ref.sectionName !== undefined && !(found.spec.listeners ?? []).some((l) => l.name === ref.sectionName))
+        ctx.report(p, referencedResourceNotFound(`listener in gateway ${target}`, ref.sectionName), `${path}.sectionName`);
+      return;
+    }
     if (ref.kind === "Gateway") {
       const gw = ctx.find<GatewaySpec>("Gateway", ns, ref.name);
       if (!gw) {

@@ -80,7 +80,8 @@ export function compileSnapshot(resources: readonly Resource[], opts: CompileOpt
     clusters,
     workloads,
     policySets: security.sets,
-    rateLimits: compileRateLimits(resources, opts),
+    // Gateway API Gateways as the Istio Gateways they became, so targetRefs to them resolve.
+    rateLimits: compileRateLimits([...resources, ...gatewayApi.gateways], opts),
     telemetry: compileTelemetry(resources, opts, workloads),
     defaultRetryPolicy: compileRetryPolicy(undefined)!,
   };

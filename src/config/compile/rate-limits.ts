@@ -16,6 +16,8 @@ import {
   type RateLimitTargetRef, type WindowUnit,
 } from "../schemas/rate-limit-policy.js";
 import type { Limit } from "./rate-limit-table.js";
+import { GENERATED_SUFFIX } from "./gateway-api/index.js";
+import { GATEWAY_API_GROUP } from "../resource.js";
 import type { Attachment, GatewayAttachment, RateLimitPolicyEntry, RateLimitRuleEntry, RateLimitTable } from "./rate-limit-table.js";
 
 /** What compiling needs to know about the gateway workload (MeshOptions and CompileOptions both fit). */
@@ -66,7 +68,10 @@ export function translateAttachment(
     hosts: hosts.map((h) => resolveHost(h, namespace)),
   };
   for (const ref of refs) {
-    if (ref.kind === "VirtualService") {
+    if (ref.group === GATEWAY_API_GROUP) {
+      if (ref.kind === "HTTPRoute") attach.virtualServices.push({ virtualService: `HTTPRoute:${namespace}/${ref.name}` });
+      else attach.gateways.push(...gatewayApiGatewayRefs(ref, namespace, gateways, mesh));
+    } else if (ref.kind === "VirtualService") {
       attach.virtualServices.push(ref.sectionName ? { virtualService: `${namespace}/${ref.name}`, route: ref.sectionName } : { virtualService: `${namespace}/${ref.name}` });
     } else if (ref.kind === "Gateway") {
       const gw = translateGatewayRef(ref, namespace, gateways, mesh);
@@ -74,6 +79,21 @@ export function translateAttachment(
     }
   }
   return attach;
+}
+
+/**
+ * A Gateway API Gateway → the Istio Gateways its served listeners became (compile/gateway-api), or the
+ * one listener `sectionName` names.
+ */
+function gatewayApiGatewayRefs(ref: RateLimitTargetRef, namespace: string, gateways: Map<string, Resource<GatewaySpec>>, mesh: RateLimitMesh): GatewayAttachment[] {
+  const prefix = `${namespace}/${ref.name}${GENERATED_SUFFIX}-`;
+  const out: GatewayAttachment[] = [];
+  for (const key of gateways.keys()) {
+    if (!key.startsWith(prefix) || (ref.sectionName !== undefined && key !== prefix + ref.sectionName)) continue;
+    const gw = translateGatewayRef({ ...ref, name: key.slice(namespace.length + 1), sectionName: undefined }, namespace, gateways, mesh);
+    if (gw) out.push(gw);
+  }
+  return out;
 }
 
 /** A Gateway that exists and selects this gateway workload → its servers (or the named one). */

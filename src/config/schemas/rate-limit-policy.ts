@@ -128,6 +128,8 @@ export type RateLimitPolicySpec = z.infer<typeof rateLimitPolicySpec>;
 /** Target kinds a RateLimitPolicy attaches to (group "" and `networking.istio.io` both accepted). */
 export const RATE_LIMIT_TARGET_KINDS = ["Gateway", "VirtualService"] as const;
 const TARGET_GROUPS = ["", "networking.istio.io"];
+/** Gateway API targets: a Gateway (its listeners, or the one `sectionName` names) or an HTTPRoute. */
+const GATEWAY_API_TARGET_KINDS = ["Gateway", "HTTPRoute"];
 
 export const rateLimitPolicyValidator: KindValidator<RateLimitPolicySpec> = {
   spec: rateLimitPolicySpec,
@@ -158,8 +160,10 @@ export const rateLimitValidators: Record<"RateLimitPolicy", KindValidator<RateLi
 };
 
 function checkTargetRef(ref: RateLimitTargetRef, path: string, ctx: RuleContext): void {
-  if (!TARGET_GROUPS.includes(ref.group ?? "") || !(RATE_LIMIT_TARGET_KINDS as readonly string[]).includes(ref.kind)) {
-    ctx.error(path, `targetRef must be to one of networking.istio.io/Gateway, networking.istio.io/VirtualService but was ${ref.group ?? ""}/${ref.kind}`);
+  const istio = TARGET_GROUPS.includes(ref.group ?? "") && (RATE_LIMIT_TARGET_KINDS as readonly string[]).includes(ref.kind);
+  const gatewayApi = ref.group === "gateway.networking.k8s.io" && GATEWAY_API_TARGET_KINDS.includes(ref.kind);
+  if (!istio && !gatewayApi) {
+    ctx.error(path, `targetRef must be to one of networking.istio.io/Gateway, networking.istio.io/VirtualService, gateway.networking.k8s.io/Gateway, gateway.networking.k8s.io/HTTPRoute but was ${ref.group ?? ""}/${ref.kind}`);
   }
   if (ref.name === "") ctx.error(joinPath(path, "name"), "targetRef name must be set", "FieldValueRequired");
   else if (ref.name.length > 253 || !DNS1123_SUBDOMAIN.test(ref.name))

@@ -8,6 +8,7 @@ import gatewayYaml from "../../../examples/bookinfo/bookinfo-gateway.yaml?raw";
 import servicesYaml from "../../../examples/bookinfo/bookinfo-services.yaml?raw";
 import gatewayApiYaml from "../../../examples/bookinfo/gateway-api/bookinfo-gateway.yaml?raw";
 import { sortByPrecedence, translateMatch } from "../../../src/config/compile/gateway-api/http-route-rules.js";
+import { translateGatewayApi } from "../../../src/config/compile/gateway-api/index.js";
 import { loadText } from "../../../src/config/loader.js";
 import type { Resource } from "../../../src/config/resource.js";
 import type { Route } from "../../../src/config/snapshot.js";
@@ -74,5 +75,106 @@ describe("Bookinfo: the HTTPRoute compiles to the VirtualService's route table",
     expect(vhost.routes.find((r) => r.match.uri?.prefix === "/static")?.match.pathSeparatedPrefix).toBe(true);
     expect(vhost.routes[0]!.source).toEqual({ kind: "HTTPRoute", namespace: "default", name: "bookinfo", http: 0 });
     expect((vhost.routes[0]!.action as { clusterNotFoundStatus?: number }).clusterNotFoundStatus).toBe(500);
+  });
+});
+
+describe("the workload of one Gateway (label gateway.networking.k8s.io/gateway-name)", () => {
+  const yaml = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: bookinfo-gateway, namespace: default}
+spec: {gatewayClassName: istio, listeners: [{name: http, port: 80, protocol: HTTP}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: other, namespace: default}
+spec: {gatewayClassName: istio, listeners: [{name: http, port: 8080, protocol: HTTP}]}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-admin, namespace: default}
+spec:
+  targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: bookinfo-gateway}]
+  action: DENY
+  rules: [{to: [{operation: {paths: [/admin]}}]}]
+`;
+  it("serves only its Gateway, and targetRefs policies naming that Gateway attach to it", () => {
+    const snapshot = compile(load(yaml), { gatewayLabels: { "gateway.networking.k8s.io/gateway-name": "bookinfo-gateway" }, gatewayNamespace: "default" });
+    expect(snapshot.listeners.gateway.routeConfigs.map((c) => c.port)).toEqual([80]);
+    expect(snapshot.policySets[snapshot.gateway.policySet]!.authz.deny.map((p) => p.name)).toEqual(["deny-admin"]);
+  });
+  it("without the label, the gateway serves every Gateway of its classes", () => {
+    const snapshot = compile(load(yaml));
+    expect(snapshot.listeners.gateway.routeConfigs.map((c) => c.port)).toEqual([80, 8080]);
+  });
+});
+
+describe("ReferenceGrant for certificateRefs", () => {
+  const gateway = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: istio
+  listeners: [{name: https, port: 443, protocol: HTTPS, hostname: a.example, tls: {certificateRefs: [{name: cert, namespace: certs}]}}]
+`;
+  const grant = `
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: gw-certs, namespace: certs}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: default}]
+  to: [{group: "", kind: Secret}]
+`;
+  it("a Secret in another namespace is refused (RefNotPermitted) until a ReferenceGrant allows it", () => {
+    const refused = translateGatewayApi(load(gateway), new Map(), { labels: {}, namespace: "istio-system" });
+    expect(refused.gateways).toEqual([]);
+    const listener = refused.status.get("KubernetesGateway/default/gw")!.listeners![0]!;
+    expect(listener.conditions.find((c) => c.type === "ResolvedRefs")).toMatchObject({ status: "False", reason: "RefNotPermitted" });
+    const granted = translateGatewayApi(load(gateway, grant), new Map(), { labels: {}, namespace: "istio-system" });
+    expect(granted.gateways.map((g) => g.spec.servers![0]!.tls)).toEqual([{ mode: "SIMPLE", credentialName: "certs/cert" }]);
+    expect(compile(load(gateway, grant)).listeners.gateway.routeConfigs.map((c) => c.port)).toEqual([443]);
+  });
+});
+
+describe("HTTPRouteListenerHostnameMatching", () => {
+  const yaml = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: wildcard, port: 80, protocol: HTTP, hostname: "*.example.com"}
+  - {name: foo, port: 80, protocol: HTTP, hostname: foo.example.com}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: on-wildcard, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: wildcard}]
+  rules: [{matches: [{path: {value: /w}}], backendRefs: [{name: a, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: on-wildcard-named, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: wildcard}]
+  hostnames: [foo.example.com, bar.example.com]
+  rules: [{matches: [{path: {value: /n}}], backendRefs: [{name: a, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: on-foo, namespace: default}
+spec:
+  parentRefs: [{name: gw, sectionName: foo}]
+  rules: [{matches: [{path: {value: /f}}], backendRefs: [{name: a, port: 80}]}]
+`;
+  it("a host the more specific listener matches is served by that listener's routes only", () => {
+    const vhosts = compile(load(yaml)).listeners.gateway.routeConfigs[0]!.virtualHosts;
+    const routesOf = (domain: string) => vhosts.find((v) => v.domains.includes(domain))?.routes.map((r) => r.source.name).sort();
+    expect(routesOf("foo.example.com")).toEqual(["on-foo"]);
+    expect(routesOf("bar.example.com")).toEqual(["on-wildcard-named"]);
+    expect(routesOf("*.example.com")).toEqual(["on-wildcard"]);
   });
 });

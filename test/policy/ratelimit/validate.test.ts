@@ -76,7 +76,8 @@ ${RULE}`,
 
   describe("targetRefs and hosts", () => {
     table([
-      { name: "HTTPRoute is not a target", spec: `targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]\n${RULE}`, path: "spec.targetRefs[0]", msg: "networking.istio.io/Gateway" },
+      { name: "a Gateway API HTTPRoute is a target", spec: `targetRefs: [{group: gateway.networking.k8s.io, kind: HTTPRoute, name: r}]\n${RULE}` },
+      { name: "a Gateway API GRPCRoute is not a target", spec: `targetRefs: [{group: gateway.networking.k8s.io, kind: GRPCRoute, name: r}]\n${RULE}`, path: "spec.targetRefs[0]", msg: "gateway.networking.k8s.io/HTTPRoute" },
       { name: "Service is not a target", spec: `targetRefs: [{kind: Service, name: reviews}]\n${RULE}`, path: "spec.targetRefs[0]", msg: "but was /Service" },
       { name: "empty name", spec: `targetRefs: [{kind: Gateway, name: ""}]\n${RULE}`, path: "spec.targetRefs[0].name", msg: "must be set" },
       { name: "bad name", spec: `targetRefs: [{kind: Gateway, name: Bad_Name}]\n${RULE}`, path: "spec.targetRefs[0].name", msg: "RFC 1123" },

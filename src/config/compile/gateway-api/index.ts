@@ -98,7 +98,7 @@ export function translateGatewayApi(resources: readonly Resource[], registry: Se
 
   // HTTPRoutes: rules once per route, then bound to each parent they attach to.
   const byVhost = new Map<string, { istioGateway: string; namespace: string; host: string; rules: GatewayRule[] }>();
-  const mesh = new Map<string, GatewayRule[]>();
+  const mesh = new Map<string, { namespace: string; rules: GatewayRule[] }>();
   for (const route of of<HTTPRouteSpec>("HTTPRoute")) {
     const problems: RefProblem[] = [];
     const rules = translateHTTPRouteRules(route, { registry, grants, problems });
@@ -125,7 +125,7 @@ export function translateGatewayApi(resources: readonly Resource[], registry: Se
 
   const virtualServices: PreparedVirtualService[] = [];
   for (const v of byVhost.values()) virtualServices.push(prepared(`${v.namespace}`, v.host, [v.istioGateway], v.rules));
-  for (const [host, rules] of mesh) virtualServices.push(prepared(rules[0]!.source.namespace ?? "default", host, ["mesh"], rules));
+  for (const [host, m] of mesh) virtualServices.push(prepared(m.namespace, host, ["mesh"], m.rules));
 
   for (const { gateway, listeners: states } of servedGateways.values()) status.set(key(gateway), statusOf.gateway(gateway, states));
   for (const kind of ["GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"] as const) {
@@ -152,7 +152,8 @@ function attachToGateway(
   if (allowed.length === 0) return { accepted: false, reason: "NotAllowedByListeners", message: "no listener allows routes from this namespace or of this kind" };
   let attached = false;
   for (const s of allowed) {
-    const hosts = intersect(s.listener.hostname, route.spec.hostnames ?? []);
+    // A host a more specific listener on the same port matches is that listener's (HTTPRouteListenerHostnameMatching).
+    const hosts = intersect(s.listener.hostname, route.spec.hostnames ?? []).filter((h) => !claimedByMoreSpecific(s, states, h));
     if (hosts.length === 0) continue;
     attached = true;
     s.attached++;
@@ -174,16 +175,25 @@ function attachToService(
   ns: string,
   rules: readonly GatewayRule[],
   registry: ServiceRegistry,
-  mesh: Map<string, GatewayRule[]>,
+  mesh: Map<string, { namespace: string; rules: GatewayRule[] }>,
 ): { accepted: boolean; reason?: string; message?: string } {
   const host = resolveHost(ref.name, ns);
   if (!registry.has(host)) return { accepted: false, reason: "BackendNotFound", message: `parent Service ${host} is not in the service registry` };
-  const list = mesh.get(host) ?? [];
+  const entry = mesh.get(host) ?? { namespace: route.metadata.namespace, rules: [] };
   const portRules = ref.port === undefined ? rules : rules.map((r) => ({ ...r, rule: { ...r.rule, match: r.rule.match?.map((m) => ({ ...m, port: ref.port })) } }));
-  for (const r of portRules) list.push(r);
-  mesh.set(host, list);
-  void route;
+  for (const r of portRules) entry.rules.push(r);
+  mesh.set(host, entry);
   return { accepted: true };
+}
+
+function specificity(hostname: string | undefined): number {
+  if (hostname === undefined) return 0;
+  return hostname.startsWith("*") ? hostname.length : Number.MAX_SAFE_INTEGER;
+}
+
+function claimedByMoreSpecific(s: ListenerState, states: readonly ListenerState[], host: string): boolean {
+  return states.some((o) => o !== s && o.valid && o.listener.port === s.listener.port && o.listener.hostname !== undefined
+    && hostMatches(o.listener.hostname, host) && specificity(o.listener.hostname) > specificity(s.listener.hostname));
 }
 
 /** Gateway API hostname intersection (the narrower name; none ⇒ no attachment). */
@@ -284,6 +294,18 @@ export function withGatewayApiStatus<R extends Resource>(items: readonly R[], al
   const { status } = translateGatewayApi(all, registry, workload);
   return items.map((r) => {
     const s = status.get(key(r));
-    return s ? { ...r, status: s } : r;
+    return s ? { ...r, status: withObservedGeneration(s, r.metadata.generation) } : r;
   });
+}
+
+/** Every condition names the generation it was computed for, as a controller writes it. */
+function withObservedGeneration(s: GatewayApiStatus, generation: number | undefined): GatewayApiStatus {
+  if (generation === undefined) return s;
+  const stamp = (cs: GatewayApiStatus["conditions"]) => cs?.map((c) => ({ ...c, observedGeneration: generation }));
+  return {
+    ...s,
+    ...(s.conditions ? { conditions: stamp(s.conditions) } : {}),
+    ...(s.parents ? { parents: s.parents.map((p) => ({ ...p, conditions: stamp(p.conditions)! })) } : {}),
+    ...(s.listeners ? { listeners: s.listeners.map((l) => ({ ...l, conditions: stamp(l.conditions)! })) } : {}),
+  };
 }

@@ -26,7 +26,8 @@ export const rateLimitFilter: RequestFilter = {
       listener: rc.listener,
       port: rc.port,
       routeName: route?.routeName,
-      virtualService: source?.namespace && source.name ? `${source.namespace}/${source.name}` : undefined,
+      // An HTTPRoute is named apart from a VirtualService of the same name (compile/rate-limits.ts).
+      virtualService: source?.namespace && source.name && source.kind !== "default" ? `${source.kind === "HTTPRoute" ? "HTTPRoute:" : ""}${source.namespace}/${source.name}` : undefined,
     }, undefined, rc.dryRun ? { dryRun: true } : undefined);
     return pending instanceof Promise ? pending.then((o) => settle(rc, o)) : settle(rc, pending);
   },
