@@ -18,7 +18,7 @@ import { buildJwtAuthenticator, type JwtAuthenticator } from "../../policy/jwt/i
 import type { ConcurrencyLimiter } from "../../policy/concurrency-limit.js";
 import { buildBalancer, type Balancer } from "../../policy/load-balancer/index.js";
 import { CircuitView, type CircuitSnapshot } from "../../policy/outlier/index.js";
-import { buildRateLimiter, type RateLimiter } from "../../policy/ratelimit/index.js";
+import { buildRateLimiter, leasingStore, type RateLimiter } from "../../policy/ratelimit/index.js";
 import { compileRegexRewrite, type CompiledRegexRewrite } from "../../policy/rewrite.js";
 import { rateLimiterStore } from "../../durable/rate-limiter.js";
 import { buildRouter, type Router } from "../../router/index.js";
@@ -85,7 +85,7 @@ export function hydrate(snapshot: Snapshot, env: Env, isolate: IsolateState, ver
   const security = snapshot.policySets.map((set) => hydrateSecurity(set, mesh, isolate));
   const rateLimiter = buildRateLimiter(snapshot.rateLimits, {
     local: isolate.localCounters,
-    global: env.RATE_LIMITER ? rateLimiterStore(env.RATE_LIMITER) : undefined,
+    global: env.RATE_LIMITER ? leasingStore(rateLimiterStore(env.RATE_LIMITER), isolate.leases) : undefined,
   });
   const defaultRetry = snapshot.defaultRetryPolicy;
   return {

@@ -9,7 +9,7 @@ import { ConcurrencyLimiters } from "../../policy/concurrency-limit.js";
 import { InflightRequests } from "../../policy/load-balancer/index.js";
 import type { CircuitView } from "../../policy/outlier/index.js";
 import { JwksStore } from "../../policy/jwt/index.js";
-import { LocalCounters } from "../../policy/ratelimit/index.js";
+import { LeaseBook, LocalCounters } from "../../policy/ratelimit/index.js";
 
 export interface IsolateState {
   readonly inflight: InflightRequests;
@@ -17,6 +17,8 @@ export interface IsolateState {
   /** Outlier-detection views by cluster name. */
   readonly circuits: Map<string, CircuitView>;
   readonly localCounters: LocalCounters;
+  /** Global-limit budget lent to this isolate by the RateLimiter objects (lease-book.ts). */
+  readonly leases: LeaseBook;
   /** Remote JWKS, shared by every snapshot's authenticators (a new config does not refetch keys). */
   readonly jwks: JwksStore;
   /** Istio's MeshConfig subset from the MESH_CONFIG var, parsed when the var changes. */
@@ -30,6 +32,7 @@ export function createIsolateState(): IsolateState {
     concurrency: new ConcurrencyLimiters(),
     circuits: new Map(),
     localCounters: new LocalCounters(),
+    leases: new LeaseBook(),
     jwks: new JwksStore(),
     meshConfig(env) {
       const text = env.MESH_CONFIG;
