@@ -21,6 +21,8 @@ export interface IsolateState {
   readonly leases: LeaseBook;
   /** Remote JWKS, shared by every snapshot's authenticators (a new config does not refetch keys). */
   readonly jwks: JwksStore;
+  /** The Cloudflare location (colo) this isolate runs in, from its first request's `cf.colo`. */
+  location?: string;
   /** Istio's MeshConfig subset from the MESH_CONFIG var, parsed when the var changes. */
   meshConfig(env: Env): MeshConfig;
 }
