@@ -14,7 +14,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { GlobalRateLimitStore, GlobalTake, GlobalTakeResult } from "../policy/ratelimit/global-store.js";
 import { isValidLimit, takeAll, takeLimit, type Limit, type LimitState } from "../policy/ratelimit/limit.js";
-import { giveBack, grantLease, leaseHorizonMs, wantedUnits } from "../policy/ratelimit/lease.js";
+import { giveBack, grantLease, leaseHorizonMs } from "../policy/ratelimit/lease.js";
 
 /** A rule as the RateLimiter sees it: the counter name and its limit. */
 export interface RateLimiterRule {
@@ -65,7 +65,7 @@ export class RateLimiter extends DurableObject<Env> {
       let state = r.commit ? r.state : given[i];
       let lease: { leased: number; leaseMs: number; window: number } | undefined;
       if (r.commit && tk.rate) {
-        const g = grantLease(tk.limit, r.state, t, wantedUnits(tk.rate, horizon), horizon);
+        const g = grantLease(tk.limit, r.state, t, tk.rate, horizon);
         if (g.units > 0) {
           state = g.state;
           lease = { leased: g.units, leaseMs: g.ttlMs, window: g.window };

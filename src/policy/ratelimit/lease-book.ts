@@ -17,10 +17,15 @@ import type { GlobalRateLimitStore, GlobalTake, GlobalTakeResult } from "./globa
 import type { GiveBack } from "./lease.js";
 import type { Limit } from "./limit.js";
 
-/** A fixed window whose limit allows more than this many requests per second is split into sub-shards. */
-export const SHARD_RATE = 1000;
+/**
+ * A fixed window whose limit allows more than this many requests per second is split into sub-shards:
+ * a sub-shard's calls are bounded by what it admits (every call admits a request or is a refusal, and a
+ * refusal is remembered by its isolate until the window ends), so short windows — where every busy
+ * isolate must call once per window whatever the lease — stay near this rate per object.
+ */
+export const SHARD_RATE = 250;
 /** Most sub-shards of one counter. */
-export const MAX_SHARDS = 64;
+export const MAX_SHARDS = 256;
 /** A rate below this is not sent: the lease would be empty anyway. */
 const MIN_RATE = 2;
 /** Entries kept before expired ones are swept. */

@@ -57,22 +57,25 @@ export function leasable(limit: Limit): boolean {
 }
 
 /**
- * Lends up to `want` units from `state` (already holding this request's take) at `now`: at most half
- * of what is left, and never past the end of the fixed window. No lease (0 units) for small limits.
+ * Lends units from `state` (already holding this request's take) at `now` to a caller that sees
+ * `ratePerSecond` requests on the counter: what it would use before the lease ends (less the request
+ * itself), at most half of what is left, and never past the end of the fixed window. No lease (0
+ * units) for small limits.
  */
-export function grantLease(limit: Limit, state: LimitState, now: number, want: number, horizonMs: number): Grant {
+export function grantLease(limit: Limit, state: LimitState, now: number, ratePerSecond: number, horizonMs: number): Grant {
   const none = (window: number): Grant => ({ units: 0, ttlMs: 0, window, state });
   if (limit.type === "fixedWindow") {
     const s = rollWindow(limit, state.type === "fixedWindow" ? state : undefined, now);
-    if (want < 1 || !leasable(limit)) return none(s.windowStart);
-    const units = Math.min(Math.floor(want), Math.floor((limit.requests - s.count) / 2));
+    if (!leasable(limit)) return none(s.windowStart);
     const ttlMs = Math.min(horizonMs, s.windowStart + limit.windowMs - now);
+    // Sized by the time the lease can be used: a slice lent late in a window must not outlast it unused.
+    const units = Math.min(wantedUnits(ratePerSecond, ttlMs), Math.floor((limit.requests - s.count) / 2));
     if (units < 1 || ttlMs <= 0) return none(s.windowStart);
     return { units, ttlMs, window: s.windowStart, state: { type: "fixedWindow", windowStart: s.windowStart, count: s.count + units } };
   }
   const s = refillBucket(limit, state.type === "tokenBucket" ? state : undefined, now);
-  if (want < 1 || !leasable(limit)) return none(0);
-  const units = Math.min(Math.floor(want), Math.floor(s.tokens / 2));
+  if (!leasable(limit)) return none(0);
+  const units = Math.min(wantedUnits(ratePerSecond, horizonMs), Math.floor(s.tokens / 2));
   if (units < 1) return none(0);
   return { units, ttlMs: horizonMs, window: 0, state: { type: "tokenBucket", tokens: s.tokens - units, filledAt: s.filledAt } };
 }

@@ -122,7 +122,7 @@ describe("global limits by leasing (RateLimiter Durable Object)", () => {
     const clock = { t: 1_900_000_000_000 };
     const o = objects(clock);
     const limit: Limit = { type: "fixedWindow", requests: 100_000, unit: "minute", windowMs: 60_000 };
-    expect(shardCount([{ rule: "r", limit, cost: 1 }])).toBe(2);
+    expect(shardCount([{ rule: "r", limit, cost: 1 }])).toBe(7);
     const book = new LeaseBook(0);
     const store = leasingStore(o.store, book, { now: () => clock.t });
     let admitted = 0;
