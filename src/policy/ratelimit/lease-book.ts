@@ -52,8 +52,16 @@ export class LeaseBook {
   private readonly refusedUntil = new Map<string, number>();
   private readonly rates = new Map<string, Rate>();
 
-  /** @param seed picks this isolate's preferred sub-shard (spreads isolates over them). */
-  constructor(readonly seed = Math.floor(Math.random() * 2 ** 31)) {}
+  private seedValue: number | undefined;
+
+  /** @param seed picks this isolate's preferred sub-shard (spreads isolates over them); drawn on first use by default (never at global scope). */
+  constructor(seed?: number) {
+    this.seedValue = seed;
+  }
+
+  get seed(): number {
+    return (this.seedValue ??= Math.floor(Math.random() * 2 ** 31));
+  }
 
   /** Counts one request on `id` and answers the recent rate (requests per second). */
   observe(id: string, now: number): number {
