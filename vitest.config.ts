@@ -3,49 +3,92 @@
  * wrangler.toml (real ConfigStore Durable Object) plus the Bookinfo members and a test echo member as
  * auxiliary Workers, bound exactly as in `npm start`. Loopback HTTP origins are started by
  * test/global-setup.ts (Node) and their ports handed to the tests.
+ *
+ * Two projects, so the suite pays for a workerd runtime only where a test needs a fresh one
+ * (each runtime costs one Miniflare start, ≈ 1–3 s on a shared 2-core machine):
+ * - `isthmus` (isolated, one runtime per file): files that reach the gateway Worker or a Durable Object
+ *   (`cloudflare:test` / `cloudflare:workers`: SELF, env, runInDurableObject) — their config, Durable
+ *   Object storage and isolate state must start empty;
+ * - `isthmus-unit` (`isolate: false`, runtimes reused across files): every other file — pure modules
+ *   (config, router, policy, cli, architecture) called directly, nothing a file leaves behind that the
+ *   next could see.
+ * A new test file goes to `isthmus-unit` unless it imports `cloudflare:test`/`cloudflare:workers` or the
+ * admin test helper; test/projects.ts lists the rest by that rule (test/architecture/vitest-projects.test.ts
+ * checks the list against the files, both ways).
+ *
+ * Two files at a time (`maxWorkers: 2`; vitest's default on 2 cores is 1): the gateway files spend much
+ * of their time waiting (runtime start, origins, timers), not computing. Files share the loopback
+ * origins of test/global-setup.ts, so a test keys what it asks them to remember (x-test-key, /flaky/<key>).
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { buildMembers, memberWorkers } from "./scripts/members.js";
-
-const PROJECT = "isthmus";
-const RUNNER = `vitest-plugin-runner-${PROJECT}`;
+import { ISOLATED_TEST_FILES } from "./test/projects.js";
 
 buildMembers();
 
-export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          ADMIN_TOKEN: "test-admin-token",
-          ISTHMUS_DEV: "true",
-          // Mesh config of the test gateway: one CUSTOM authorization provider (a test member).
-          MESH_CONFIG: JSON.stringify({
-            extensionProviders: [{
-              name: "test-authz",
-              envoyExtAuthzHttp: {
-                service: "binding:TEST_AUTHZ",
-                includeRequestHeadersInCheck: ["x-allow"],
-                headersToUpstreamOnAllow: ["x-authz-user"],
-                headersToDownstreamOnDeny: ["x-denied", "set-cookie"],
-              },
-            }],
-          }),
-        },
-        // Test-only members the gateway can route to (in addition to Bookinfo's bindings in wrangler.toml).
-        // ORIGIN_MTLS stands in for an `mtls_certificates` binding (it has the same fetch()).
-        serviceBindings: { TEST_ECHO: "test-echo", ORIGIN_MTLS: "test-echo", TEST_AUTHZ: "test-authz" },
-        workers: memberWorkers(RUNNER),
+/** The gateway, its members and bindings, as `npm start` runs them, for the project `name`. */
+export function workerd(name: string) {
+  return cloudflareTest({
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: {
+      bindings: {
+        ADMIN_TOKEN: "test-admin-token",
+        ISTHMUS_DEV: "true",
+        // Mesh config of the test gateway: one CUSTOM authorization provider (a test member).
+        MESH_CONFIG: JSON.stringify({
+          extensionProviders: [
+          // Access-log providers for test/gateway/observability-telemetry.test.ts.
+          {
+            name: "custom-text",
+            envoyFileAccessLog: { path: "/dev/stdout", logFormat: { text: "custom %REQ(:METHOD)% %REQ(X-USER?X-FALLBACK):6% %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% %ROUTE_NAME% %UPSTREAM_CLUSTER% %UPSTREAM_HOST% %START_TIME(%Y/%m/%d)% %BYTES_SENT% %CEL(request.headers['x-tag'])% 100%%" } },
+          },
+          {
+            name: "json-labels",
+            envoyFileAccessLog: { logFormat: { labels: { code: "%RESPONSE_CODE%", path: "%REQ(:PATH)%", user: "%REQ(X-USER)%", details: "%RESPONSE_CODE_DETAILS%", tagged: "tag=%REQ(X-TAG)%" } } },
+          },
+          {
+            name: "test-authz",
+            envoyExtAuthzHttp: {
+              service: "binding:TEST_AUTHZ",
+              includeRequestHeadersInCheck: ["x-allow"],
+              headersToUpstreamOnAllow: ["x-authz-user"],
+              headersToDownstreamOnDeny: ["x-denied", "set-cookie"],
+            },
+          },
+          // An OpenTelemetry collector (a test member) with random sampling off: only requests that come
+          // with a sampled trace context are traced, so tests decide which.
+          {
+            name: "otel",
+            opentelemetry: { service: "binding:TEST_OTEL", http: { path: "/v1/traces", timeout: "1s" } },
+          }],
+          defaultProviders: { tracing: ["otel"] },
+          defaultConfig: { tracing: { sampling: 0 } },
+        }),
       },
-    }),
-  ],
+      // Test-only members the gateway can route to (in addition to Bookinfo's bindings in wrangler.toml).
+      // ORIGIN_MTLS stands in for an `mtls_certificates` binding (it has the same fetch()).
+      serviceBindings: { TEST_ECHO: "test-echo", ORIGIN_MTLS: "test-echo", TEST_AUTHZ: "test-authz", PLAIN_MEMBER: "plain-member", TEST_OTEL: "test-otel" },
+      // The members bind back to this project's runner (the gateway under test).
+      workers: memberWorkers(`vitest-plugin-runner-${name}`),
+    },
+  });
+}
+
+const common = { testTimeout: 20_000, hookTimeout: 30_000 };
+
+export default defineConfig({
   test: {
-    name: PROJECT,
-    include: ["test/**/*.test.ts"],
-    globalSetup: ["./test/global-setup.ts"],
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    maxWorkers: 2,
+    projects: [
+      {
+        plugins: [workerd("isthmus")],
+        test: { ...common, name: "isthmus", include: ISOLATED_TEST_FILES, globalSetup: ["./test/global-setup.ts"] },
+      },
+      {
+        plugins: [workerd("isthmus-unit")],
+        test: { ...common, name: "isthmus-unit", include: ["test/**/*.test.ts"], exclude: ISOLATED_TEST_FILES, isolate: false },
+      },
+    ],
   },
 });

@@ -1,16 +1,17 @@
 /**
  * `npm run scale`: the internet-scale simulation (scale/scale.sim.ts) on workerd, with the gateway's
- * real Durable Object classes and Cache API — the same plugin set-up as the tests, other files.
+ * real Durable Object classes and Cache API — the same runtime set-up as the tests' `isthmus` project.
  */
 import { defineConfig } from "vitest/config";
-import base from "./vitest.config.js";
+import { workerd } from "./vitest.config.js";
 
 export default defineConfig({
-  ...base,
+  plugins: [workerd("isthmus")],
   test: {
-    ...base.test,
-    // The project name stays: the members' bindings name the runner after it.
+    name: "isthmus",
     include: ["scale/**/*.sim.ts"],
+    globalSetup: ["./test/global-setup.ts"],
     testTimeout: 180_000,
+    hookTimeout: 30_000,
   },
 });

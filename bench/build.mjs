@@ -52,9 +52,11 @@ export async function buildAll(root, workDir, { gatewayBundle } = {}) {
   const passthrough = join(dir, "passthrough.js");
   copyFileSync(join(root, "bench/workers/origin.js"), origin);
   copyFileSync(join(root, "bench/workers/passthrough.js"), passthrough);
-  const [gateway, micro] = await Promise.all([
+  const [gateway, micro, peer] = await Promise.all([
     gatewayBundle ? prebuilt(gatewayBundle, join(dir, "gateway.js")) : bundle(root, join(root, "src/gateway/index.ts"), join(dir, "gateway.js")),
     bundle(root, join(root, "bench/micro-worker.ts"), join(dir, "micro.js")),
+    // The hand-written Hono + jose gateway (scenario "peer"), bundled like any Worker.
+    bundle(root, join(root, "bench/workers/peer.ts"), join(dir, "peer.js")),
   ]);
-  return { origin, passthrough, gateway, micro };
+  return { origin, passthrough, gateway, micro, peer: peer.path };
 }

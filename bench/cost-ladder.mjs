@@ -7,7 +7,7 @@
  */
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { wrk } from "./load.mjs";
+import { closedLoop } from "./load.mjs";
 import { processCpuSeconds } from "./system.mjs";
 import { writeWorkerdConfig } from "./workerd-config.mjs";
 import { startWorkerd } from "./workerd-process.mjs";
@@ -28,7 +28,7 @@ export const COST_VARIANTS = [
   { id: "all", steps: ["url", "query", "headers", "request", "abort", "response", "uuid", "cf", "scan", "awaits"], what: "all of the above together" },
 ];
 
-export async function costLadder({ root, workDir, compatibilityDate, serverCpu, loadCpu, taskset, reps, seconds, freePort, log }) {
+export async function costLadder({ root, workDir, compatibilityDate, serverCpu, loadCpu, taskset, reps, seconds, freePort, log, generator = "wrk" }) {
   const dir = join(workDir, "costs");
   mkdirSync(dir, { recursive: true });
   copyFileSync(join(root, "bench/workers/origin.js"), join(dir, "origin.js"));
@@ -53,10 +53,10 @@ export async function costLadder({ root, workDir, compatibilityDate, serverCpu, 
       for (let i = 0; i < COST_VARIANTS.length; i++) {
         const v = COST_VARIANTS[(i + rep) % COST_VARIANTS.length];
         const url = `http://127.0.0.1:${ports[v.id]}/svc50/items/42?color=blue`;
-        const common = { url, host: "bench.example.com", connections: 16, cpu: taskset ? loadCpu : undefined };
-        await wrk({ ...common, seconds: 1 });
+        const common = { root, url, host: "bench.example.com", connections: 16, cpu: taskset ? loadCpu : undefined };
+        await closedLoop(generator, { ...common, seconds: 1 });
         const c0 = processCpuSeconds(server.pid);
-        const w = await wrk({ ...common, seconds });
+        const w = await closedLoop(generator, { ...common, seconds });
         const c1 = processCpuSeconds(server.pid);
         samples[v.id].push(((c1 - c0) * 1e6) / w.requests);
       }
@@ -70,8 +70,8 @@ export async function costLadder({ root, workDir, compatibilityDate, serverCpu, 
   return COST_VARIANTS.map((v) => ({ ...v, cpuUsPerReq: median(samples[v.id]), deltaUs: median(samples[v.id]) - plain, samples: samples[v.id] }));
 }
 
-export function renderCosts(rows, { reps, seconds }) {
-  const lines = [`### Per-request operation costs in workerd (process CPU over the plain pass-through; wrk -c16, ${seconds} s, median of ${reps})`, ""];
+export function renderCosts(rows, { reps, seconds, generator = "wrk" }) {
+  const lines = [`### Per-request operation costs in workerd (process CPU over the plain pass-through; ${generator} -c16, ${seconds} s, median of ${reps})`, ""];
   lines.push("| variant | what it adds | CPU µs/req | Δ µs/req | samples |");
   lines.push("|---|---|--:|--:|---|");
   for (const r of rows) {

@@ -1,8 +1,9 @@
 /**
  * The two loads a measurement applies, both pinned to the load core:
- * - closed loop (throughput): `wrk -t1 -cN -dS`, requests/s and a request count for CPU per request;
- *   wrk's latency figures are not used (they break Little's law against workerd on this VM, see
- *   docs/performance.md);
+ * - closed loop (throughput): `wrk -t1 -cN -dS` when wrk is installed, otherwise autocannon (a
+ *   devDependency) in a child Node process (bench/closed-loop.mjs) — requests/s and a request count
+ *   for CPU per request; the closed loop's latency figures are not used (wrk's break Little's law
+ *   against workerd on this VM, see docs/performance.md);
  * - fixed rate (latency): bench/fixed-rate.mjs in a child Node process, open loop.
  */
 import { execFile } from "node:child_process";
@@ -38,6 +39,27 @@ export async function wrk(o) {
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const socketErrors = /Socket errors:[^\n]*/.exec(out)?.[0];
   return { requests, rps, non2xx, socketErrors, raw: out };
+}
+
+/**
+ * The closed loop with autocannon, same options as `wrk` plus `root` and `requestModule` (the
+ * fixed-rate generator's request module stands in for the wrk Lua script).
+ * @param {{ root: string, url: string, host?: string, headers?: Record<string,string>, seconds: number, connections: number, cpu?: string, requestModule?: string, env?: Record<string,string> }} o
+ */
+export async function autocannonLoad(o) {
+  const args = [join(o.root, "bench/closed-loop.mjs"), "--url", o.url, "--duration", String(o.seconds), "--connections", String(o.connections)];
+  if (o.host) args.push("--host", o.host);
+  for (const [k, v] of Object.entries(o.headers ?? {})) args.push("--header", `${k}: ${v}`);
+  if (o.requestModule) args.push("--request-module", o.requestModule);
+  const [cmd, argv] = pinned(o.cpu, process.execPath, args);
+  const out = JSON.parse((await run(cmd, argv, (o.seconds + 30) * 1000, o.env)).trim().split("\n").at(-1));
+  const socketErrors = out.errors ? `Socket errors: ${out.errors} (${out.timeouts} timeouts)` : undefined;
+  return { requests: out.requests, issued: out.issued, rps: out.rps, non2xx: out.non2xx, socketErrors, raw: JSON.stringify(out) };
+}
+
+/** The closed loop with `generator` ("wrk" or "autocannon"); `o` carries both a wrk script and a request module. */
+export function closedLoop(generator, o) {
+  return generator === "autocannon" ? autocannonLoad(o) : wrk(o);
 }
 
 /**

@@ -74,7 +74,8 @@ export function meshResources(routes) {
         location: "MESH_INTERNAL",
         resolution: "STATIC",
         ports: [{ number: 80, name: "http", protocol: "HTTP" }],
-        endpoints: [{ address: "binding:ORIGIN" }],
+        // The label lets destination policies (scenario h, the destination-stage microbenchmark) select the origin.
+        endpoints: [{ address: "binding:ORIGIN", labels: { app: "origin" } }],
       },
     },
   ];

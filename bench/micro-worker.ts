@@ -12,6 +12,7 @@
  *   GET /compile?routes=10000&reps=5                admission, analyze, compile, hydrate (ms)
  *   GET /ops?batchMs=15                              per-request Web API plumbing (µs per operation)
  *   GET /jwt                                         ES256: WebCrypto verify alone, authenticate() on a cache hit and a miss (µs)
+ *   GET /destination?policies=0|10&batchMs=15        destination stage per forwarded request (µs), on the hydrated snapshot
  */
 import { analyze } from "../src/config/analyzer/index.js";
 import { compileSnapshot } from "../src/config/compile/index.js";
@@ -22,7 +23,12 @@ import { validateDocuments } from "../src/config/validate.js";
 import { buildRouter, type RouteInput, type Router } from "../src/router/index.js";
 import { buildJwtAuthenticator, compileRequestAuthn } from "../src/policy/jwt/index.js";
 import { BENCH_HOST, meshResources, middleRoute, requestFor } from "./mesh-config.mjs";
-import { benchSigner, requestAuthentication } from "./security-config.mjs";
+import { benchSigner, destinationPolicies, requestAuthentication } from "./security-config.mjs";
+import { createRequestContext } from "../src/gateway/chain/request-context.js";
+import { parseRequestUrl } from "../src/gateway/chain/request-target.js";
+import { destinationStage } from "../src/gateway/filters/destination/destination.js";
+import { hydrate } from "../src/gateway/runtime/hydrate.js";
+import { createIsolateState } from "../src/gateway/runtime/isolate.js";
 
 const MESH = { gatewayLabels: { istio: "ingressgateway" }, gatewayNamespace: "istio-system" };
 
@@ -320,6 +326,76 @@ async function jwtBench(url: URL): Promise<unknown> {
   };
 }
 
+/**
+ * The destination stage (issue 7) as the gateway runs it for each forwarded request: the real
+ * snapshot of the gateway scenarios (100 routes, the origin a MESH_INTERNAL workload), compiled and
+ * hydrated as an isolate installs it, with `policies` = 0 (nothing attached to the origin: the stage
+ * must be a lookup) or 10 (bench/security-config.mjs destinationPolicies: six DENY, four ALLOW, the
+ * request allowed by the last). Times `await destinationStage(...)` exactly as upstream/forward.ts
+ * calls it for an endpoint with a policy set, on a request context built by createRequestContext.
+ */
+async function destinationBench(url: URL): Promise<unknown> {
+  const policies = Number(url.searchParams.get("policies") ?? 0);
+  const batchMs = Number(url.searchParams.get("batchMs") ?? 15);
+  const { base, virtualServices } = meshResources(100);
+  const created = new Date(0).toISOString();
+  const extra = policies > 0 ? destinationPolicies().slice(0, policies) : [];
+  const raw = [...base, ...virtualServices, ...extra].map((r) => ({ ...r, metadata: { ...r.metadata, creationTimestamp: created } }));
+  const { resources, errors } = validateDocuments(fromValue(raw).documents);
+  if (errors.length) throw new Error(`destination config does not validate: ${JSON.stringify(errors.slice(0, 3))}`);
+  const snapshot = compileSnapshot(resources, { ...MESH, version: 1 });
+  const env = { ORIGIN: { fetch: () => Promise.resolve(new Response("ok")) } } as unknown as Env;
+  const live = hydrate(snapshot, env, createIsolateState());
+  const r = requestFor(middleRoute(100));
+  const target = `http://${BENCH_HOST}${r.path}`;
+  const request = new Request(target, { headers: { ...TYPICAL_HEADERS, ...r.headers } });
+  const rc = createRequestContext({ request, env, waitUntil: () => {}, live, caller: { kind: "edge" }, target: parseRequestUrl(target) });
+  const decision = live.router.route({ listener: "gateway", authority: BENCH_HOST, path: r.path, method: "GET", scheme: "http", port: 80, headers: request.headers });
+  if (decision.outcome !== "matched") throw new Error(`destination bench: ${r.path} did not match a route`);
+  const cluster = Object.values(snapshot.clusters).find((c) => c.endpoints.some((e) => e.kind === "binding" && e.binding === "ORIGIN"));
+  const endpoint = cluster?.endpoints.find((e) => e.kind === "binding" && e.binding === "ORIGIN");
+  if (!cluster || !endpoint) throw new Error("destination bench: no cluster with the origin endpoint");
+  if (endpoint.policySet === undefined) throw new Error("destination bench: the origin endpoint has no policy set (not a mesh workload?)");
+  const security = live.security[endpoint.policySet]!;
+  if ((policies > 0) !== security.hasRbac) throw new Error(`destination bench: ${policies} policies attached but hasRbac = ${security.hasRbac}`);
+  // The request as forwarded (the router's rewrite is a no-op for the bench route).
+  const upstream = new Request(target, { headers: request.headers });
+  const forwarded = { request: upstream, path: r.path, authority: BENCH_HOST };
+  const verdict = await destinationStage(rc, cluster, endpoint, forwarded);
+  if (!verdict.allowed) throw new Error(`destination bench: the stage denied the bench request (${verdict.reply.status} ${verdict.reply.details ?? ""})`);
+
+  const empties: number[] = [];
+  for (let k = 0; k < 5; k++) empties.push(await timed(() => {}));
+  const emptyMs = median(empties);
+  const batch = async (n: number) => {
+    await tick();
+    const t0 = performance.now();
+    let allowed = 0;
+    for (let i = 0; i < n; i++) if ((await destinationStage(rc, cluster, endpoint, forwarded)).allowed) allowed++;
+    await tick();
+    sink += allowed;
+    return performance.now() - t0 - emptyMs;
+  };
+  let n = 1000;
+  for (;;) {
+    const ms = await batch(n);
+    if (ms >= batchMs / 4 || n >= 1 << 22) {
+      n = Math.max(1000, Math.ceil((n * batchMs) / Math.max(ms, 0.5)));
+      break;
+    }
+    n *= 4;
+  }
+  const samples: number[] = [];
+  for (let k = 0; k < 3; k++) samples.push(((await batch(n)) / n) * 1000);
+  return {
+    policies,
+    method: `await destinationStage() per forwarded request, batches of ≥${batchMs} ms timed across I/O (ms clock), minus an empty batch, median of 3 (µs)`,
+    inert: security.inert,
+    us: median(samples),
+    samples,
+  };
+}
+
 function repeat(op: () => unknown, n: number): void {
   let keep: unknown;
   for (let i = 0; i < n; i++) keep = op();
@@ -334,6 +410,7 @@ export default {
       if (url.pathname === "/compile") return Response.json(await compileBench(url));
       if (url.pathname === "/ops") return Response.json(await opsBench(url, request));
       if (url.pathname === "/jwt") return Response.json(await jwtBench(url));
+      if (url.pathname === "/destination") return Response.json(await destinationBench(url));
       return new Response("GET /match or /compile\n", { status: 404 });
     } catch (e) {
       return Response.json({ error: String((e as Error)?.stack ?? e) }, { status: 500 });

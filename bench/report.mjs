@@ -47,15 +47,19 @@ export function summarize(results, scenarios, median) {
     const s = results.scenarios.find((x) => x.id === def.id);
     for (const t of def.targets ?? []) {
       const v = value(s, t.metric);
-      const f = t.metric.startsWith("do.") ? undefined : floorMedians[t.metric];
+      // The reference: the floor, or the scenario `of` names (the hand-written peer, (e) for (f)).
+      const ref = t.max.of ? results.scenarios.find((x) => x.id === t.max.of) : undefined;
+      if (t.max.of && !ref) continue; // that scenario was not run (--only)
+      const f = t.metric.startsWith("do.") ? undefined : ref ? value(ref, t.metric) : floorMedians[t.metric];
+      const refName = ref ? `(${ref.id})` : "floor";
       let pass;
       let measured;
       if (t.max.ratio !== undefined) {
         pass = v / f <= t.max.ratio;
-        measured = `${fmt(v, 1)} vs floor ${fmt(f, 1)} = ${fmt(v / f, 2)}×`;
+        measured = `${fmt(v, 1)} vs ${refName} ${fmt(f, 1)} = ${fmt(v / f, 2)}×`;
       } else if (t.max.deltaUs !== undefined) {
         pass = v - f <= t.max.deltaUs;
-        measured = `${fmt(v, 1)} − floor ${fmt(f, 1)} = +${fmt(v - f, 1)} µs`;
+        measured = `${fmt(v, 1)} − ${refName} ${fmt(f, 1)} = ${v - f >= 0 ? "+" : ""}${fmt(v - f, 1)} µs`;
       } else {
         pass = v <= t.max.value;
         measured = t.metric.startsWith("do.")
@@ -105,6 +109,18 @@ function phaseNote(results) {
   return "Shorter phases: " + [...groups].map(([text, ids]) => `${ids.join(", ")}: ${text}`).join("; ") + ".";
 }
 
+/** The comparisons the targets are about, as one line: each scenario over the floor, (e) over the hand-written peer, (f) − (e). */
+function sideBySide(results) {
+  const p = results.summary.perScenario;
+  const cpu = (id) => p[id]?.["sat.cpuUsPerReq"]?.median;
+  const out = [];
+  for (const s of results.scenarios) if (!s.floor && Number.isFinite(cpu(s.id)) && cpu(results.summary.floor)) out.push(`${s.id} ${fmt(cpu(s.id) / cpu(results.summary.floor), 2)}× floor`);
+  if (Number.isFinite(cpu("e")) && Number.isFinite(cpu("peer"))) out.push(`**(e)/peer ${fmt(cpu("e") / cpu("peer"), 2)}×**`);
+  if (Number.isFinite(cpu("f")) && Number.isFinite(cpu("e"))) out.push(`(f) − (e) ${fmt(cpu("f") - cpu("e"), 1)} µs`);
+  if (Number.isFinite(cpu("h")) && Number.isFinite(cpu("c"))) out.push(`(h) − (c) ${fmt(cpu("h") - cpu("c"), 1)} µs`);
+  return out;
+}
+
 export function renderReport(results) {
   const o = results.options;
   const sum = results.summary;
@@ -112,11 +128,11 @@ export function renderReport(results) {
   const m = results.machine;
   lines.push(`## Isthmus gateway benchmark, ${results.date.slice(0, 16).replace("T", " ")} UTC`);
   lines.push("");
-  lines.push(`${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB, Linux ${m.kernel}; ${results.tools.workerd}; wrk ${results.tools.wrk.replace(/^wrk /, "").split(" ")[0]}; Node ${m.node}. ` +
+  lines.push(`${m.cpus} × ${m.cpuModel}, ${m.memGiB} GiB, Linux ${m.kernel}; ${results.tools.workerd}; closed loop: ${results.tools.load}; Node ${m.node}. ` +
     `Server pinned to CPU ${o.serverCpu}, load to CPU ${o.loadCpu}${results.tools.taskset ? "" : " (NOT pinned: taskset unavailable)"}. ` +
     `Load average before the run: ${m.loadAverageBefore}. ${o.reps} interleaved repetition(s), median shown${o.reps > 1 ? " (min–max in brackets)" : ""}.${o.quick ? " **Quick run: smoke figures only.**" : ""}`);
   lines.push("");
-  lines.push(`### Throughput and server CPU (closed loop: wrk -t1 -c${o.satConnections}, ${o.satSeconds} s after ${o.warmSeconds} s warm-up)`);
+  lines.push(`### Throughput and server CPU (closed loop: ${results.tools.closedLoop === "wrk" ? `wrk -t1 -c${o.satConnections}` : `autocannon -c${o.satConnections}, no pipelining`}, ${o.satSeconds} s after ${o.warmSeconds} s warm-up)`);
   lines.push("");
   lines.push("| | scenario | req/s | × floor | server CPU µs/req | × floor | RSS MiB |");
   lines.push("|---|---|--:|--:|--:|--:|--:|");
@@ -128,6 +144,10 @@ export function renderReport(results) {
   }
   const shorter = phaseNote(results);
   if (shorter) lines.push("", shorter);
+  const side = sideBySide(results);
+  if (side.length) {
+    lines.push("", "Side by side (server CPU per request, medians of this run): " + side.join("; ") + ".");
+  }
   lines.push("");
   lines.push(`### Latency at a fixed ${o.rate} req/s (open loop, ${o.fixConnections} keep-alive connections, ${o.fixSeconds} s; ms, from when each request was issued, waits for a connection included)`);
   lines.push("");
@@ -177,6 +197,16 @@ export function renderReport(results) {
       lines.push(`| authenticate(), token verified before (cache hit) | ${fmt(jwt.hitUs, 2)} |`);
       lines.push(`| authenticate(), new token (parse, checks, signature, cache insert) | ${fmt(jwt.missUs, 1)} |`);
     }
+    const dest = results.micro.destination;
+    if (dest) {
+      lines.push("");
+      lines.push("Destination stage inside the isolate (issue 7), per forwarded request, on the hydrated 100-route snapshot:");
+      lines.push("");
+      lines.push("| policies attached to the origin workload | µs |");
+      lines.push("|---|--:|");
+      lines.push(`| none (the stage is a lookup) | ${fmt(dest.noneUs, 3)} |`);
+      lines.push(`| 10 AuthorizationPolicies (6 DENY, 4 ALLOW, allowed by the last) | ${fmt(dest.tenUs, 3)} |`);
+    }
     const ops = results.micro.ops?.ops;
     if (ops) {
       lines.push("");
@@ -191,7 +221,7 @@ export function renderReport(results) {
   for (const s of results.scenarios) {
     s.runs.forEach((r, i) => {
       if (r.sat.non2xx) warnings.push(`${s.id} rep ${i + 1}: ${r.sat.non2xx} non-2xx answers under closed-loop load`);
-      if (r.sat.socketErrors) warnings.push(`${s.id} rep ${i + 1}: wrk ${r.sat.socketErrors}`);
+      if (r.sat.socketErrors) warnings.push(`${s.id} rep ${i + 1}: ${results.tools.closedLoop} ${r.sat.socketErrors}`);
       const bad = Object.entries(r.fix.statuses ?? {}).filter(([code]) => code !== "200");
       if (r.fix.errors || bad.length) warnings.push(`${s.id} rep ${i + 1}: fixed-rate load saw ${r.fix.errors} errors, statuses ${JSON.stringify(r.fix.statuses)}`);
       if (r.fix.achievedRps < 0.95 * o.rate) warnings.push(`${s.id} rep ${i + 1}: fixed-rate load achieved ${fmt(r.fix.achievedRps, 0)} req/s of ${o.rate} (server or load generator fell behind)`);

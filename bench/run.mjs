@@ -11,6 +11,7 @@
  *   npm run bench -- --only b,c      some scenarios (the floor is always added)
  *   npm run bench -- --reps 5 --seconds 10 --rate 1000 --connections 16
  *   npm run bench -- --no-micro      skip the in-workerd microbenchmarks
+ *   npm run bench -- --load autocannon   closed loop with autocannon even if wrk is installed (the default without wrk)
  *   npm run bench -- --v8-flags "--max-old-space-size=32 --max-semi-space-size=4"
  *   npm run bench -- --costs         only the per-request operation cost ladder (bench/cost-ladder.mjs)
  *   npm run bench -- --gateway-bundle /tmp/variant.js --only c   A/B: measure a gateway bundle built elsewhere
@@ -26,7 +27,8 @@ import { fileURLToPath } from "node:url";
 import { buildAll } from "./build.mjs";
 import { costLadder, renderCosts } from "./cost-ladder.mjs";
 import { analyzeTrace } from "./durable-object-calls.mjs";
-import { fixedRate, wrk } from "./load.mjs";
+import { autocannonLoad, fixedRate, wrk } from "./load.mjs";
+import { autocannonVersion } from "./closed-loop.mjs";
 import { applyBatches, BENCH_HOST, meshResources } from "./mesh-config.mjs";
 import { microTargets, renderReport, summarize } from "./report.mjs";
 import { MICRO_ROUTES, MICRO_TARGETS, SCENARIOS } from "./scenarios.mjs";
@@ -110,17 +112,30 @@ const wrkIssued = (w, connections) => w.requests + 2 * connections + 64;
 
 // ---- environment checks ----
 
+/**
+ * The closed-loop generator: wrk when it is on PATH (`--load autocannon` forces the other), else
+ * autocannon from node_modules (a devDependency, so `npm install` is all a fresh clone needs).
+ */
 function preflight() {
-  const wrkVersion = tryRun("wrk", ["-v"]) ?? tryRun("sh", ["-c", "wrk -v 2>&1 | head -1"]);
-  if (!tryRun("sh", ["-c", "command -v wrk"])) {
-    console.error("wrk is not installed. On Debian/Ubuntu: apt-get install -y wrk  (https://github.com/wg/wrk)");
+  const hasWrk = Boolean(tryRun("sh", ["-c", "command -v wrk"]));
+  const wanted = option("--load", hasWrk ? "wrk" : "autocannon");
+  if (wanted === "wrk" && !hasWrk) {
+    console.error("--load wrk: wrk is not installed. On Debian/Ubuntu: apt-get install -y wrk  (https://github.com/wg/wrk)");
     process.exit(2);
+  }
+  let load;
+  if (wanted === "wrk") {
+    const wrkVersion = tryRun("sh", ["-c", "wrk -v 2>&1 | head -1"]) ?? "";
+    load = `wrk ${wrkVersion.replace(/^wrk /, "").split(" ")[0]}`.trim();
+  } else {
+    load = `autocannon ${autocannonVersion()}`;
+    if (!hasWrk) log("wrk is not installed: the closed loop uses autocannon (from node_modules); apt-get install -y wrk to use wrk");
   }
   const cpus = machineInfo().cpus;
   const taskset = Boolean(tryRun("sh", ["-c", "command -v taskset"])) && cpus >= 2;
   if (!taskset) log(cpus < 2 ? "one CPU: server and load share it; figures are pessimistic" : "taskset not found: server and load are not pinned");
   const workerdVersion = tryRun(workerdBinary(root), ["--version"]);
-  return { wrk: (wrkVersion ?? "").split("\n")[0], taskset, workerd: workerdVersion };
+  return { load, closedLoop: wanted, taskset, workerd: workerdVersion };
 }
 
 // ---- helpers ----
@@ -197,6 +212,11 @@ async function scenarioProcess(scenario, built, wrangler, token) {
       workers.push({ name, module: built.origin, compatibilityDate: wrangler.compatibilityDate });
     } else if (name === "passthrough") {
       workers.push({ name, module: built.passthrough, compatibilityDate: wrangler.compatibilityDate, bindings: [{ name: "ORIGIN", service: "origin" }] });
+    } else if (name === "peer") {
+      // The hand-written gateway: the origin binding plus the scenario's text bindings (JWKS, issuer, audience).
+      const text = Object.entries(scenario.peerVars ?? {}).map(([n, t]) => ({ name: n, text: t }));
+      workers.push({ name, module: built.peer, compatibilityDate: wrangler.compatibilityDate, compatibilityFlags: wrangler.compatibilityFlags,
+        bindings: [{ name: "ORIGIN", service: "origin" }, ...text] });
     } else if (name === "gateway") {
       // Every Durable Object class the bundle exports, bound under wrangler.toml's binding names.
       const dos = wrangler.durableObjects.filter((d) => built.gateway.exports.includes(d.className));
@@ -252,6 +272,10 @@ async function prepare(scenario, proc, token) {
     }));
     // The route explain reports (its shape has changed before: accept both).
     const routeName = explain.stages?.route?.name ?? explain.decision?.routeName;
+    // The load must measure forwarded requests, not a local reply (a 403 or 429 costs far less).
+    if (explain.outcome !== undefined && explain.outcome !== "forward") {
+      throw new Error(`scenario ${scenario.id}: explain's outcome is ${explain.outcome} (${explain.details ?? explain.flags ?? ""}), not a forwarded request`);
+    }
     if (scenario.expectRoute && routeName === undefined) {
       log(`scenario ${scenario.id}: could not read the route from explain (${JSON.stringify(explain).slice(0, 200)}...); not checked`);
     } else if (scenario.expectRoute && routeName !== scenario.expectRoute) {
@@ -290,6 +314,11 @@ async function measure(scenario, proc) {
   const { warmSeconds, satSeconds, fixSeconds } = phasesOf(scenario);
   const closedLoop = async (seconds) => {
     const v = varied(scenario);
+    if (preflightInfo.closedLoop === "autocannon") {
+      const w = await autocannonLoad({ ...common, root, seconds, connections: opts.satConnections, requestModule: v.requestModule, env: v.env });
+      v.advance(w.issued + 2 * opts.satConnections);
+      return w;
+    }
     const w = await wrk({ ...common, seconds, connections: opts.satConnections, script: v.script, env: v.env });
     v.advance(wrkIssued(w, opts.satConnections));
     return w;
@@ -307,7 +336,7 @@ async function measure(scenario, proc) {
     let c1 = processCpuSeconds(server.pid);
     let delay = runDelay(q0, processSchedstat(server.pid));
     let share = machineShare(m0, machineCounters());
-    if (w.non2xx || w.socketErrors) log(`scenario ${scenario.id}: wrk saw ${w.non2xx} non-2xx, ${w.socketErrors ?? "no socket errors"}`);
+    if (w.non2xx || w.socketErrors) log(`scenario ${scenario.id}: ${preflightInfo.closedLoop} saw ${w.non2xx} non-2xx, ${w.socketErrors ?? "no socket errors"}`);
     const sat = {
       rps: w.rps,
       requests: w.requests,
@@ -370,7 +399,14 @@ async function micro(built, wrangler) {
     const match = await get(`/match?routes=${MICRO_ROUTES}&samples=${opts.microSamples}&batchMs=${opts.quick ? 10 : 20}`);
     const ops = await get(`/ops?batchMs=${opts.quick ? 10 : 15}`);
     const jwt = await get(`/jwt?samples=3`);
-    return { compile, match, ops, jwt };
+    const batchMs = opts.quick ? 10 : 15;
+    const destination = {
+      none: await get(`/destination?policies=0&batchMs=${batchMs}`),
+      ten: await get(`/destination?policies=10&batchMs=${batchMs}`),
+    };
+    destination.noneUs = destination.none.us;
+    destination.tenUs = destination.ten.us;
+    return { compile, match, ops, jwt, destination };
   } finally {
     await server.stop();
   }
@@ -390,12 +426,12 @@ async function costsOnly() {
   const seconds = Number(option("--seconds", 4));
   const rows = await costLadder({
     root, workDir, compatibilityDate: wrangler.compatibilityDate, serverCpu: opts.serverCpu, loadCpu: opts.loadCpu,
-    taskset: preflightInfo.taskset, reps, seconds, freePort, log,
+    taskset: preflightInfo.taskset, reps, seconds, freePort, log, generator: preflightInfo.closedLoop,
   });
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `costs-${started.toISOString().replace(/[:.]/g, "-")}.json`);
   writeFileSync(file, JSON.stringify({ date: started.toISOString(), machine: machineInfo(), tools: preflightInfo, reps, seconds, rows }, null, 2) + "\n");
-  console.log(renderCosts(rows, { reps, seconds }));
+  console.log(renderCosts(rows, { reps, seconds, generator: preflightInfo.closedLoop }));
   log(`raw results: ${file}`);
   if (!flag("--keep-work")) rmSync(workDir, { recursive: true, force: true });
 }

@@ -18,7 +18,10 @@
  *   setup(dir)       optional, async: runs once before the config is applied (e.g. signs tokens into `dir`);
  *                    may return { env } — environment variables for wrkScript and requestModule
  *   maxSeconds       optional { warmup, sat, fixed }: shorter phases for this scenario (unless the command line sets them)
- *   targets          [{ label, metric, max: { ratio } | { deltaUs } | { value } }], checked per scenario
+ *   peerVars         "peer" scenarios: text bindings of the hand-written gateway (bench/workers/peer.ts)
+ *   targets          [{ label, metric, max: { ratio } | { deltaUs } | { value } }], checked per scenario;
+ *                    `ratio` and `deltaUs` compare with the floor, or with scenario `of` when given
+ *                    (e.g. { ratio: 0.65, of: "peer" }, { deltaUs: 80, of: "e" })
  *
  * Metrics a target can name: "sat.cpuUsPerReq", "sat.rps", "fix.p50", "fix.p99", "fix.cpuUsPerReq",
  * "do.steadyAwaitedPerRequest", "do.maxAwaitedPerRequest".
@@ -26,7 +29,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { middleRoute, requestFor } from "./mesh-config.mjs";
-import { BENCH_CLIENT_IP, benchSigner, fullChainResources, rateLimitPolicy } from "./security-config.mjs";
+import { BENCH_AUDIENCE, BENCH_CLIENT_IP, BENCH_ISSUER, benchSigner, destinationPolicies, fullChainResources, rateLimitPolicy } from "./security-config.mjs";
 
 const gatewayRequest = (routes) => requestFor(middleRoute(routes));
 
@@ -85,7 +88,7 @@ export const SCENARIOS = [
     request: gatewayRequest(100),
     expectRoute: `r${middleRoute(100)}`,
     targets: [
-      { label: "CPU/request ≤ 1.15 × floor", metric: "sat.cpuUsPerReq", max: { ratio: 1.15 } },
+      { label: "CPU/request ≤ 1.25 × floor", metric: "sat.cpuUsPerReq", max: { ratio: 1.25 } },
       NO_AWAITED_DO_CALL,
     ],
   },
@@ -98,7 +101,7 @@ export const SCENARIOS = [
     request: gatewayRequest(10_000),
     expectRoute: `r${middleRoute(10_000)}`,
     targets: [
-      { label: "CPU/request ≤ 1.25 × floor", metric: "sat.cpuUsPerReq", max: { ratio: 1.25 } },
+      { label: "CPU/request ≤ 1.3 × floor", metric: "sat.cpuUsPerReq", max: { ratio: 1.3 } },
       NO_AWAITED_DO_CALL,
     ],
   },
@@ -118,9 +121,21 @@ export const SCENARIOS = [
     expectRoute: `r${middleRoute(100)}`,
     maxSeconds: SECURITY_PHASES,
     targets: [
-      { label: "CPU/request ≤ 1.2 × floor", metric: "sat.cpuUsPerReq", max: { ratio: 1.2 } },
+      { label: "CPU/request ≤ 1.4 × floor", metric: "sat.cpuUsPerReq", max: { ratio: 1.4 } },
+      { label: "CPU/request ≤ 0.65 × the hand-written gateway (peer)", metric: "sat.cpuUsPerReq", max: { ratio: 0.65, of: "peer" } },
       NO_AWAITED_DO_CALL,
     ],
+  },
+  {
+    id: "peer",
+    title: "hand-written Hono + jose gateway doing what (e) does (bench/workers/peer.ts)",
+    workers: ["origin", "peer"],
+    entry: "peer",
+    peerVars: { JWKS: signer.jwks, ISSUER: BENCH_ISSUER, AUDIENCE: BENCH_AUDIENCE },
+    // The same request as (e): same token (the peer verifies it on every request, as written by hand).
+    request: securedRequest(REUSED_TOKEN),
+    maxSeconds: SECURITY_PHASES,
+    targets: [],
   },
   {
     id: "f",
@@ -138,7 +153,7 @@ export const SCENARIOS = [
     expectRoute: `r${middleRoute(100)}`,
     maxSeconds: SECURITY_PHASES,
     targets: [
-      { label: "CPU/request ≤ floor + 100 µs", metric: "sat.cpuUsPerReq", max: { deltaUs: 100 } },
+      { label: "CPU/request ≤ (e) + 80 µs", metric: "sat.cpuUsPerReq", max: { deltaUs: 80, of: "e" } },
       NO_AWAITED_DO_CALL,
     ],
   },
@@ -154,12 +169,33 @@ export const SCENARIOS = [
     maxSeconds: SECURITY_PHASES,
     targets: [{ label: "awaited DO calls/request ≤ 1 (steady)", metric: "do.maxAwaitedPerRequest", max: { value: 1 } }],
   },
+
+  // ── Issue 7 (destination stage): what the origin's own sidecar would enforce, run by the gateway. ──
+  {
+    id: "h",
+    title: "(c) + 10 AuthorizationPolicies on the origin workload (destination stage)",
+    workers: ["origin", "gateway"],
+    entry: "gateway",
+    routes: 100,
+    resources: () => destinationPolicies(),
+    request: gatewayRequest(100),
+    expectRoute: `r${middleRoute(100)}`,
+    maxSeconds: SECURITY_PHASES,
+    targets: [
+      // Issue 7's in-isolate budget is 5 µs (the microbenchmark); process CPU per request carries noise of that size.
+      { label: "CPU/request ≤ (c) + 10 µs", metric: "sat.cpuUsPerReq", max: { deltaUs: 10, of: "c" } },
+      NO_AWAITED_DO_CALL,
+    ],
+  },
 ];
 
 /** Targets measured by the microbenchmarks inside workerd (bench/micro-worker.ts). */
 export const MICRO_TARGETS = [
   { label: "route match p50 ≤ 2 µs at 10,000 routes", metric: "match.p50", max: { value: 2 }, unit: "µs" },
   { label: "snapshot compile of 10,000 routes ≤ 150 ms", metric: "compile.compileMs", max: { value: 150 }, unit: "ms" },
+  // Issue 7's cost budget for the destination stage, per forwarded request.
+  { label: "destination stage, no policy attached to the workload ≤ 1 µs", metric: "destination.noneUs", max: { value: 1 }, unit: "µs" },
+  { label: "destination stage, 10 AuthorizationPolicies on the workload ≤ 5 µs", metric: "destination.tenUs", max: { value: 5 }, unit: "µs" },
 ];
 
 /** Route count the microbenchmarks use. */

@@ -18,3 +18,5 @@ export function authorizationPolicies(): BenchResource[];
 export function requestAuthentication(jwks: string): BenchResource;
 export function rateLimitPolicy(mode: "local" | "global"): BenchResource;
 export function fullChainResources(jwks: string): BenchResource[];
+export const GATEWAY_PRINCIPAL: string;
+export function destinationPolicies(): BenchResource[];

@@ -44,15 +44,22 @@ export async function benchSigner() {
   return { jwks, sign };
 }
 
+/**
+ * The gateway's workload selector. Policies in the root namespace without one apply mesh-wide — to the
+ * origin's destination stage too, where the stripped token makes `deny-anonymous` deny (as an Istio
+ * sidecar would) — so every security resource here selects the ingress gateway, the usual pattern.
+ */
+const GATEWAY_SELECTOR = { matchLabels: { istio: "ingressgateway" } };
+
 const policy = (name, spec) => ({
   apiVersion: "security.istio.io/v1",
   kind: "AuthorizationPolicy",
   metadata: { name, namespace: "istio-system" },
-  spec,
+  spec: { selector: GATEWAY_SELECTOR, ...spec },
 });
 
 /**
- * Ten mesh-wide (root namespace, no selector) AuthorizationPolicies, six DENY and four ALLOW, over
+ * Ten AuthorizationPolicies on the ingress gateway (istio-system, selector istio=ingressgateway), six DENY and four ALLOW, over
  * paths, methods, hosts, requestPrincipals, remoteIpBlocks and `when` conditions on claims, audiences
  * and headers. The bench request (GET /svc<i>/items/42 with a valid token from BENCH_CLIENT_IP) matches
  * no DENY rule — so all six are evaluated in full — and only the last ALLOW policy, so the ALLOW scan
@@ -83,13 +90,13 @@ export function authorizationPolicies() {
   ];
 }
 
-/** The RequestAuthentication: mesh-wide, ES256 key inline; the token is stripped before forwarding (Istio's default). */
+/** The RequestAuthentication: on the ingress gateway, ES256 key inline; the token is stripped before forwarding (Istio's default). */
 export function requestAuthentication(jwks) {
   return {
     apiVersion: "security.istio.io/v1",
     kind: "RequestAuthentication",
     metadata: { name: "bench-jwt", namespace: "istio-system" },
-    spec: { jwtRules: [{ issuer: BENCH_ISSUER, audiences: [BENCH_AUDIENCE], jwks }] },
+    spec: { selector: GATEWAY_SELECTOR, jwtRules: [{ issuer: BENCH_ISSUER, audiences: [BENCH_AUDIENCE], jwks }] },
   };
 }
 
@@ -121,4 +128,41 @@ export function rateLimitPolicy(mode) {
 /** The full chain of scenarios e and f: JWT, ten AuthorizationPolicies, a local rate limit. */
 export function fullChainResources(jwks) {
   return [requestAuthentication(jwks), ...authorizationPolicies(), rateLimitPolicy("local")];
+}
+
+/** The gateway's identity as the origin's sidecar sees it (north-south: the gateway talks mTLS). */
+export const GATEWAY_PRINCIPAL = "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account";
+
+/**
+ * Ten AuthorizationPolicies attached to the origin workload (namespace `bench`, selector app=origin):
+ * what its sidecar would enforce, run by the gateway's destination stage (issue 7) on the request as
+ * forwarded. Six DENY, four ALLOW, written like the gateway's ten (paths, methods, principals,
+ * namespaces, remote IPs, ports, headers); the forwarded bench request matches no DENY rule and only
+ * the last ALLOW policy, so every rule is evaluated.
+ */
+export function destinationPolicies() {
+  const p = (name, spec) => ({
+    apiVersion: "security.istio.io/v1",
+    kind: "AuthorizationPolicy",
+    metadata: { name, namespace: BENCH_NAMESPACE },
+    spec: { selector: { matchLabels: { app: "origin" } }, ...spec },
+  });
+  return [
+    p("origin-deny-admin-paths", { action: "DENY", rules: [{ to: [{ operation: { paths: ["/admin*", "/internal/*", "*.php", "/.git*"] } }] }] }),
+    p("origin-deny-writes", { action: "DENY", rules: [{ to: [{ operation: { methods: ["POST", "PUT", "PATCH", "DELETE"], paths: ["/svc*"] } }] }] }),
+    p("origin-deny-outsiders", { action: "DENY", rules: [{ from: [{ source: { notPrincipals: ["cluster.local/ns/istio-system/*", "cluster.local/ns/bench/*"] } }] }] }),
+    p("origin-deny-blocked-networks", { action: "DENY", rules: [{ from: [{ source: { remoteIpBlocks: ["198.51.100.0/24", "192.0.2.0/24", "2001:db8::/32"] } }] }] }),
+    p("origin-deny-debug-header", { action: "DENY", rules: [{ when: [{ key: "request.headers[x-debug]", values: ["*"] }] }] }),
+    p("origin-deny-admin-port", { action: "DENY", rules: [{ to: [{ operation: { ports: ["9090", "15000"] } }] }] }),
+    p("origin-allow-partners", { action: "ALLOW", rules: [{ from: [{ source: { principals: ["cluster.local/ns/partners/*"] } }] }] }),
+    p("origin-allow-other-hosts", { action: "ALLOW", rules: [{ to: [{ operation: { hosts: ["api.example.com", "*.internal.example.com"] } }] }] }),
+    p("origin-allow-monitoring", { action: "ALLOW", rules: [{ from: [{ source: { namespaces: ["monitoring"] } }], to: [{ operation: { paths: ["/metrics"] } }] }] }),
+    p("origin-allow-gateway", {
+      action: "ALLOW",
+      rules: [{
+        from: [{ source: { principals: [GATEWAY_PRINCIPAL], notRemoteIpBlocks: ["198.51.100.0/24"] } }],
+        to: [{ operation: { hosts: [BENCH_HOST], methods: ["GET", "HEAD"], paths: ["/svc*"], ports: ["80"] } }],
+      }],
+    }),
+  ];
 }

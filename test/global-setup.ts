@@ -12,14 +12,18 @@
  *     /__reset                     forgets everything
  *     PUT /__jwks, GET /jwks.json  stores / serves a JWKS document (for jwksUri tests)
  *   Every answer carries x-origin-port and x-attempt (per x-test-key count).
+ * - otlp:     an OpenTelemetry receiver's decoder: POST /decode with an OTLP/HTTP export body and its
+ *             content type answers the ExportTraceServiceRequest decoded by the OpenTelemetry proto
+ *             definitions (@opentelemetry/otlp-transformer's generated protobufjs root), ids in hex.
  */
 import http from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    origins: { echo: number; scripted: number; scriptedB: number };
+    origins: { echo: number; scripted: number; scriptedB: number; otlp: number };
   }
 }
 
@@ -85,15 +89,71 @@ function scriptedServer(name: string): http.Server {
   return server;
 }
 
+/** The generated OTLP message types (opentelemetry-proto, compiled by protobufjs in @opentelemetry/otlp-transformer). */
+interface OtlpMessageType {
+  decode(bytes: Uint8Array): unknown;
+  fromObject(o: unknown): unknown;
+  verify(o: unknown): string | null;
+  toObject(m: unknown, options: Record<string, unknown>): Record<string, unknown>;
+}
+const otlpRoot = createRequire(import.meta.url)("@opentelemetry/otlp-transformer/build/src/generated/root.js") as {
+  opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: OtlpMessageType } } } } };
+};
+const ExportTraceServiceRequest = otlpRoot.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+const ID_FIELDS = new Set(["traceId", "spanId", "parentSpanId"]);
+
+/** OTLP JSON writes ids in hex where protobuf's JSON mapping expects base64. */
+function hexIdsToBase64(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(hexIdsToBase64);
+  if (v && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, ID_FIELDS.has(k) && typeof x === "string" ? Buffer.from(x, "hex").toString("base64") : hexIdsToBase64(x)]));
+  return v;
+}
+
+function idsToHex(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(idsToHex);
+  if (v && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, ID_FIELDS.has(k) && typeof x === "string" ? Buffer.from(x, "base64").toString("hex") : idsToHex(x)]));
+  return v;
+}
+
+function otlpServer(): http.Server {
+  return http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      try {
+        const body = Buffer.concat(chunks);
+        let message: unknown;
+        if ((req.headers["content-type"] ?? "").includes("protobuf")) message = ExportTraceServiceRequest.decode(body);
+        else {
+          // Protobuf's JSON mapping (int64 as decimal strings), as the OTLP spec writes it; fromObject
+          // refuses fields of the wrong shape. Then the message must survive its own wire format.
+          const json = hexIdsToBase64(JSON.parse(body.toString()));
+          const problem = ExportTraceServiceRequest.verify(ExportTraceServiceRequest.fromObject(json));
+          if (problem) throw new Error(`not an ExportTraceServiceRequest: ${problem}`);
+          message = ExportTraceServiceRequest.fromObject(json);
+        }
+        const decoded = ExportTraceServiceRequest.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false });
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(idsToHex(decoded)));
+      } catch (e) {
+        res.writeHead(400, { "content-type": "text/plain" });
+        res.end(String((e as Error)?.message ?? e));
+      }
+    });
+  });
+}
+
 async function listen(server: http.Server): Promise<number> {
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   return (server.address() as AddressInfo).port;
 }
 
 export default async function setup(project: TestProject) {
-  const servers = [echoServer(), scriptedServer("scripted"), scriptedServer("scripted-b")];
-  const [echo, scripted, scriptedB] = await Promise.all(servers.map(listen));
-  project.provide("origins", { echo: echo!, scripted: scripted!, scriptedB: scriptedB! });
+  const servers = [echoServer(), scriptedServer("scripted"), scriptedServer("scripted-b"), otlpServer()];
+  const [echo, scripted, scriptedB, otlp] = await Promise.all(servers.map(listen));
+  project.provide("origins", { echo: echo!, scripted: scripted!, scriptedB: scriptedB!, otlp: otlp! });
   return async () => {
     await Promise.all(servers.map((s) => new Promise<void>((ok) => { s.closeAllConnections(); s.close(() => ok()); })));
   };

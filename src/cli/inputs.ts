@@ -5,7 +5,7 @@
  */
 import type { ConfigError, SourceLocation } from "../config/errors.js";
 import { lineOfPath, loadText, type LoadedDocument } from "../config/loader.js";
-import { DEFAULT_NAMESPACE, kindInfo, resourceKey } from "../config/resource.js";
+import { DEFAULT_NAMESPACE, kindInfoFor, resourceKey } from "../config/resource.js";
 import { CliError, type CliIO, type ReadInputsOptions } from "./command.js";
 
 export interface LoadedInputs {
@@ -62,12 +62,12 @@ export function withNamespace(docs: LoadedDocument[], namespace: string | undefi
 export function sourceLocator(docs: LoadedDocument[]): <T extends SourceLocation & { kind: string; namespace: string; name: string; path?: string }>(m: T) => T {
   const byKey = new Map<string, LoadedDocument>();
   for (const doc of docs) {
-    const raw = doc.raw as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null;
+    const raw = doc.raw as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null;
     if (!raw || typeof raw !== "object" || typeof raw.kind !== "string") continue;
     const name = typeof raw.metadata?.name === "string" ? raw.metadata.name : "";
     const namespace = typeof raw.metadata?.namespace === "string" && raw.metadata.namespace ? raw.metadata.namespace : DEFAULT_NAMESPACE;
     // Kinds may come back canonical (`VirtualService`) whatever case the user wrote.
-    const kind = kindInfo(raw.kind)?.kind ?? raw.kind;
+    const kind = kindInfoFor(raw.apiVersion, raw.kind)?.kind ?? raw.kind;
     byKey.set(resourceKey({ kind, metadata: { name, namespace } }), doc);
   }
   return (m) => {

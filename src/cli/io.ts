@@ -29,6 +29,8 @@ export interface CliIO {
   env: Record<string, string | undefined>;
   /** The local mesh's dev admin token (`.isthmus/dev-token` here or in a parent folder, written by `npm start`), if there is one. */
   devToken?(): Promise<string | undefined>;
+  /** Writes a file (`isthmus inject --write`); absent where the CLI has no file access. */
+  writeFile?(path: string, text: string): Promise<void>;
   /** Clock for AGE columns; defaults to Date.now. */
   now?(): number;
 }

@@ -3,7 +3,7 @@
  * file and the exit code. Everything else is runCli (src/cli/run.ts). Bundled by scripts/build-cli.mjs
  * into dist/cli/isthmus.mjs, which bin/isthmus.mjs runs.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, extname, join } from "node:path";
 import process from "node:process";
 import type { InputFile, ReadInputsOptions } from "./command.js";
@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     readInputs,
+    writeFile: (path, text) => writeFile(path, text, "utf8"),
     env: process.env,
     devToken,
   });

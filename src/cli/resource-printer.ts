@@ -10,12 +10,12 @@ import { renderTable } from "./table.js";
 
 /** `virtualservice.networking.istio.io/reviews`: kubectl's `-o name` and apply output. */
 export function resourceName(info: KindInfo, name: string): string {
-  return `${info.kind.toLowerCase()}.${info.group}/${name}`;
+  return `${(info.wireKind ?? info.kind).toLowerCase()}.${info.group}/${name}`;
 }
 
 /** `virtualservice.networking.istio.io "reviews"`: kubectl's delete output. */
 export function quotedName(info: KindInfo, name: string): string {
-  return `${info.kind.toLowerCase()}.${info.group} ${JSON.stringify(name)}`;
+  return `${(info.wireKind ?? info.kind).toLowerCase()}.${info.group} ${JSON.stringify(name)}`;
 }
 
 /** `virtualservices.networking.istio.io "reviews" not found`: kubectl's NotFound message. */
@@ -23,7 +23,11 @@ export function notFoundMessage(info: KindInfo, name: string): string {
   return `${info.plural}.${info.group} ${JSON.stringify(name)} not found`;
 }
 
-type Column = { header: string; path: readonly string[] } | { header: "AGE"; age: true };
+type Column =
+  | { header: string; path: readonly string[] }
+  | { header: "AGE"; age: true }
+  /** The status of one condition in `status.conditions` (kubectl's `[?(@.type=="Accepted")].status`). */
+  | { header: string; condition: string };
 
 const AGE: Column = { header: "AGE", age: true };
 const spec = (header: string, ...path: string[]): Column => ({ header, path: ["spec", ...path] });
@@ -42,7 +46,18 @@ const COLUMNS: Partial<Record<Kind, readonly Column[]>> = {
   RequestAuthentication: [AGE],
   AuthorizationPolicy: [spec("ACTION", "action"), AGE],
   Telemetry: [AGE],
+  // The Gateway API CRDs' additionalPrinterColumns.
+  GatewayClass: [spec("CONTROLLER", "controllerName"), { header: "ACCEPTED", condition: "Accepted" }, AGE],
+  KubernetesGateway: [spec("CLASS", "gatewayClassName"), { header: "ADDRESS", path: ["status", "addresses", "0", "value"] }, { header: "PROGRAMMED", condition: "Programmed" }, AGE],
+  HTTPRoute: [spec("HOSTNAMES", "hostnames"), AGE],
 };
+
+function conditionStatus(r: Resource, type: string): string {
+  const conds = at(r, ["status", "conditions"]);
+  if (!Array.isArray(conds)) return "";
+  const c = conds.find((x) => (x as { type?: unknown })?.type === type) as { status?: unknown } | undefined;
+  return typeof c?.status === "string" ? c.status : "";
+}
 
 function cell(value: unknown): string {
   if (value === undefined || value === null) return "";
@@ -73,7 +88,7 @@ export function resourceTable(info: KindInfo, items: readonly Resource[], opts: 
   const rows = items.map((r) => [
     ...(opts.allNamespaces ? [r.metadata.namespace] : []),
     r.metadata.name,
-    ...columns.map((c) => ("age" in c ? age(r.metadata.creationTimestamp, opts.now) : cell(at(r, c.path)))),
+    ...columns.map((c) => ("age" in c ? age(r.metadata.creationTimestamp, opts.now) : "condition" in c ? conditionStatus(r, c.condition) : cell(at(r, c.path)))),
   ]);
   return renderTable(headers, rows);
 }

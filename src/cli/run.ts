@@ -16,6 +16,8 @@ import { explainCommand } from "./explain.js";
 import { boolFlag, flagHelp, parseArgs, stringFlag, UsageError, type FlagSpec, type FlagValues } from "./flags.js";
 import { getCommand } from "./get.js";
 import { historyCommand, rollbackCommand } from "./history.js";
+import { injectCommand } from "./inject.js";
+import { verifyInstallCommand } from "./verify-install.js";
 import { versionCommand } from "./version.js";
 
 export type { CliIO, InputFile, ReadInputsOptions } from "./command.js";
@@ -30,6 +32,8 @@ export const COMMANDS: readonly Command[] = [
   configDumpCommand,
   historyCommand,
   rollbackCommand,
+  injectCommand,
+  verifyInstallCommand,
   versionCommand,
 ];
 

@@ -88,11 +88,25 @@ export function stripPort(authority: string): string {
   return i < 0 ? a : a.slice(0, i);
 }
 
-/** Parses a gateway reference `ns/name` or `name` (resolved in `namespace`). `mesh` stays `mesh`. */
+/**
+ * Parses a gateway reference as pilot's resolveGatewayName does: `ns/name`, `name` (resolved in
+ * `namespace`), or the legacy FQDN form `name.ns[.svc.cluster.local]` (→ `ns/name`). `mesh` stays `mesh`.
+ */
 export function resolveGatewayRef(ref: string, namespace: string): string {
   if (ref === "mesh") return "mesh";
-  const i = ref.indexOf("/");
-  return i < 0 ? `${namespace}/${ref}` : ref;
+  if (ref.includes("/")) return ref;
+  const legacy = legacyGatewayRef(ref);
+  return legacy ?? `${namespace}/${ref}`;
+}
+
+/** `name.ns[.anything]` → `ns/name` (Istio's backward-compatible reading of a dotted gateway name), else undefined. */
+export function legacyGatewayRef(ref: string): string | undefined {
+  if (ref.includes("/")) return undefined;
+  const dot = ref.indexOf(".");
+  if (dot < 0) return undefined;
+  const rest = ref.slice(dot + 1);
+  const end = rest.indexOf(".");
+  return `${end < 0 ? rest : rest.slice(0, end)}/${ref.slice(0, dot)}`;
 }
 
 /** Parses a label selector string like `istio=ingressgateway,app=gw` into a map. */

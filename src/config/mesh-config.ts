@@ -22,6 +22,7 @@
 import { parse } from "yaml";
 import { parseDuration } from "./duration.js";
 import { joinPath } from "./loader.js";
+import { addTelemetryProviders, defaultMeshTelemetry, parseMeshTelemetry, type MeshTelemetry } from "./mesh-telemetry.js";
 
 export type MeshPathNormalization = "NONE" | "BASE" | "MERGE_SLASHES" | "DECODE_AND_MERGE_SLASHES";
 
@@ -38,6 +39,8 @@ export interface MeshConfig {
    * answers 502 (BlackHoleCluster).
    */
   outboundTrafficPolicy: "ALLOW_ANY" | "REGISTRY_ONLY";
+  /** `defaultProviders`, `accessLog*`, `enableTracing` and the telemetry providers (mesh-telemetry.ts). */
+  telemetry: MeshTelemetry;
 }
 
 export type MeshExtensionProviders = Record<string, ExtensionProvider>;
@@ -110,7 +113,7 @@ export interface MeshConfigResult {
 export const DEFAULT_EXT_AUTHZ_TIMEOUT_MS = 600_000;
 
 export function defaultMeshConfig(): MeshConfig {
-  return { extensionProviders: {}, numTrustedProxies: 0, pathNormalization: "BASE", outboundTrafficPolicy: "ALLOW_ANY" };
+  return { extensionProviders: {}, numTrustedProxies: 0, pathNormalization: "BASE", outboundTrafficPolicy: "ALLOW_ANY", telemetry: defaultMeshTelemetry() };
 }
 
 /** Parses the `MESH_CONFIG` var; empty or absent gives the defaults. */
@@ -127,7 +130,6 @@ export function parseMeshConfig(text: string | undefined): MeshConfigResult {
 
 /** MeshConfig fields Isthmus reads elsewhere or ignores on purpose (a warning, not an error). */
 const IGNORED_FIELDS = new Set([
-  "accessLogFile", "accessLogEncoding", "accessLogFormat", "enableTracing", "defaultProviders",
   "connectTimeout", "localityLbSetting", "defaultHttpRetryPolicy", "defaultVirtualServiceExportTo",
   "defaultDestinationRuleExportTo", "defaultServiceExportTo", "rootNamespace", "trustDomain", "trustDomainAliases",
   "enableAutoMtls", "ingressClass", "ingressService", "ingressControllerMode", "ingressSelector", "protocolDetectionTimeout",
@@ -142,8 +144,16 @@ export function meshConfigFromValue(value: unknown): MeshConfigResult {
     errors.push({ path: "", message: "MESH_CONFIG must be an object (MeshConfig fields)" });
     return { config, errors, warnings };
   }
+  config.telemetry = parseMeshTelemetry(value, errors);
+  addTelemetryProviders(config.telemetry, value.extensionProviders, errors);
   for (const [key, field] of Object.entries(value)) {
     switch (key) {
+      case "accessLogFile":
+      case "accessLogEncoding":
+      case "accessLogFormat":
+      case "enableTracing":
+      case "defaultProviders":
+        break; // mesh-telemetry.ts
       case "extensionProviders":
         config.extensionProviders = parseProviders(field, key, errors, warnings);
         break;
@@ -177,6 +187,7 @@ function parseDefaultConfig(value: unknown, path: string, errors: MeshConfigIssu
   let hops = 0;
   for (const [key, field] of Object.entries(value)) {
     const at = joinPath(path, key);
+    if (key === "tracing") continue; // read by tracing-settings.ts
     if (key !== "gatewayTopology") {
       warnings.push({ path: at, message: `${at} is not used by Isthmus (ignored)` });
       continue;
@@ -362,7 +373,7 @@ function parseExtAuthzHttp(name: string, value: unknown, path: string, problems:
 const BINDING = /^binding:([A-Za-z_][A-Za-z0-9_]*)$/;
 const HOSTNAME = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
-function parseService(value: unknown, port: number | undefined, err: (m: string) => void): ExtAuthzService | undefined {
+export function parseService(value: unknown, port: number | undefined, err: (m: string) => void): ExtAuthzService | undefined {
   if (typeof value !== "string" || value === "") {
     err("service must not be empty");
     return undefined;

@@ -28,7 +28,7 @@ export type { PolicySet, Workload } from "./compile/security.js";
  * The shape of the Snapshot below. Raised whenever it changes incompatibly: the ConfigStore compiles
  * its stored resources again when it finds a snapshot of another format.
  */
-export const SNAPSHOT_FORMAT = 2;
+export const SNAPSHOT_FORMAT = 3;
 
 export interface Snapshot {
   /** Config version this snapshot was compiled from (ConfigStore's monotonic counter). */
@@ -57,7 +57,7 @@ export interface Snapshot {
   policySets: PolicySet[];
   /** RateLimitPolicy, attached to this gateway. */
   rateLimits: RateLimitTable;
-  /** Telemetry (access logging) for this gateway. */
+  /** Telemetry per scope (the gateway, each workload): metrics, access logging, tracing. */
   telemetry: TelemetryTable;
   /** Istio's default retry policy (routes without `retries` use it; see `Route.retryPolicy`). */
   defaultRetryPolicy: RetryPolicy;
@@ -110,10 +110,10 @@ export interface VirtualHost {
 
 /** Where a compiled route came from, for explain and access logs. */
 export interface RouteSource {
-  kind: "VirtualService" | "default";
+  kind: "VirtualService" | "HTTPRoute" | "default";
   namespace?: string;
   name?: string;
-  /** Index in the (root) VirtualService's `http` list. */
+  /** Index in the (root) VirtualService's `http` list (an HTTPRoute's `rules`). */
   http?: number;
   /** Set when the route was pulled from a delegate VirtualService. */
   delegate?: { namespace: string; name: string; http: number };
@@ -152,6 +152,11 @@ export interface Route {
  */
 export interface RouteMatch {
   uri?: StringMatch;
+  /**
+   * Gateway API `PathPrefix` (Envoy path_separated_prefix): `uri.prefix` matches whole segments only
+   * (`/foo` matches `/foo` and `/foo/bar`, not `/foobar`), and a prefix rewrite never doubles a `/`.
+   */
+  pathSeparatedPrefix?: boolean;
   ignoreUriCase?: boolean;
   scheme?: StringMatch;
   method?: StringMatch;
@@ -198,6 +203,8 @@ export interface ForwardAction {
   destinations: WeightedDestination[];
   /** Sum of weights; 0 when there is a single destination (it always wins). */
   totalWeight: number;
+  /** Status when the chosen destination's cluster does not exist: 503 `NC`, or 500 for Gateway API routes. */
+  clusterNotFoundStatus?: number;
 }
 
 export interface WeightedDestination {

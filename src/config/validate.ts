@@ -6,19 +6,21 @@
 import { z } from "zod";
 import type { ConfigError, ErrorCode } from "./errors.js";
 import { joinPath, lineOfPath, type LoadedDocument } from "./loader.js";
-import { DEFAULT_NAMESPACE, isServedApiVersion, kindInfo, KINDS, resourceKey, type Kind, type ObjectMeta, type Resource } from "./resource.js";
+import { DEFAULT_NAMESPACE, isServedApiVersion, kindInfoFor, KINDS, resourceKey, type Kind, type ObjectMeta, type Resource } from "./resource.js";
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "./schemas/common.js";
 import { networkingValidators } from "./schemas/networking.js";
 import type { KindValidator, RuleContext } from "./schemas/registry.js";
 import { securityValidators } from "./schemas/security.js";
 import { telemetryValidators } from "./schemas/telemetry.js";
 import { rateLimitValidators } from "./schemas/rate-limit-policy.js";
+import { gatewayApiValidators } from "./schemas/gateway-api.js";
 
 const validators: Record<Kind, KindValidator<any>> = {
   ...networkingValidators,
   ...securityValidators,
   ...telemetryValidators,
   ...rateLimitValidators,
+  ...gatewayApiValidators,
 };
 
 const metadataSchema = z.strictObject({
@@ -68,11 +70,11 @@ export function validateDocument(doc: LoadedDocument, opts: ValidateOptions = {}
   ident.name = typeof meta.name === "string" ? meta.name : "";
   ident.namespace = typeof meta.namespace === "string" ? meta.namespace : (opts.defaultNamespace ?? DEFAULT_NAMESPACE);
 
-  const info = typeof raw.kind === "string" ? kindInfo(raw.kind) : undefined;
+  const info = typeof raw.kind === "string" ? kindInfoFor(raw.apiVersion, raw.kind) : undefined;
   if (typeof raw.kind !== "string" || raw.kind === "") {
     push("kind", "kind is required", "FieldValueRequired");
   } else if (!info) {
-    push("kind", `unknown kind ${JSON.stringify(raw.kind)}; supported kinds: ${KINDS.map((k) => k.kind).join(", ")}`, "KindUnknown");
+    push("kind", `unknown kind ${JSON.stringify(raw.kind)}; supported kinds: ${[...new Set(KINDS.map((k) => k.wireKind ?? k.kind))].join(", ")}`, "KindUnknown");
   }
   if (typeof raw.apiVersion !== "string" || raw.apiVersion === "") {
     push("apiVersion", "apiVersion is required", "FieldValueRequired");

@@ -10,6 +10,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { analyze } from "../config/analyzer/index.js";
 import { compileSnapshot } from "../config/compile/index.js";
+import { GATEWAY_API_STATUS_KINDS, withGatewayApiStatus } from "../config/compile/gateway-api/index.js";
+import { buildServiceRegistry } from "../config/compile/service-registry.js";
+import type { ServiceEntrySpec, WorkloadEntrySpec } from "../config/schemas/service-entry.js";
 import { SNAPSHOT_FORMAT } from "../config/snapshot.js";
 import { contentHash } from "../config/content-hash.js";
 import type { AnalyzerMessage, ConfigError } from "../config/errors.js";
@@ -80,14 +83,23 @@ export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
 
   async get(ref: ResourceRef): Promise<Resource | null> {
     const row = this.ctx.storage.sql.exec<StoredRow>(`SELECT key, body FROM resources WHERE key = ?`, keyOf(ref)).toArray()[0];
-    return row ? (JSON.parse(row.body) as Resource) : null;
+    return row ? this.withStatus([JSON.parse(row.body) as Resource])[0]! : null;
+  }
+
+  /** Gateway API objects carry the status the controller would write, computed from the stored config. */
+  private withStatus(items: Resource[]): Resource[] {
+    if (!items.some((r) => GATEWAY_API_STATUS_KINDS.has(r.kind))) return items;
+    const all = this.allResources();
+    const of = <S>(kind: Kind) => all.filter((r) => r.kind === kind) as unknown as Resource<S>[];
+    const registry = buildServiceRegistry(of<ServiceEntrySpec>("ServiceEntry"), of<WorkloadEntrySpec>("WorkloadEntry"));
+    return withGatewayApiStatus(items, all, registry, { labels: this.mesh.gatewayLabels, namespace: this.mesh.gatewayNamespace });
   }
 
   async list(kind: Kind, namespace?: string): Promise<Resource[]> {
     const rows = namespace === undefined
       ? this.ctx.storage.sql.exec<StoredRow>(`SELECT key, body FROM resources WHERE kind = ? ORDER BY namespace, name`, kind).toArray()
       : this.ctx.storage.sql.exec<StoredRow>(`SELECT key, body FROM resources WHERE kind = ? AND namespace = ? ORDER BY name`, kind, namespace).toArray();
-    return rows.map((r) => JSON.parse(r.body) as Resource);
+    return this.withStatus(rows.map((r) => JSON.parse(r.body) as Resource));
   }
 
   async head(): Promise<SnapshotHead> {

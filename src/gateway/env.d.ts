@@ -12,4 +12,6 @@ interface Env {
   MESH_CONFIG?: string;
   /** `true` only in local dev (`npm start`, tests): allows the documented dev admin token. */
   ISTHMUS_DEV?: string;
+  /** Optional Analytics Engine dataset: one data point per request (docs/observability.md has the SQL). */
+  METRICS_DATASET?: AnalyticsEngineDataset;
 }

@@ -10,15 +10,19 @@ import { parseRequestUrl } from "./chain/request-target.js";
 import { createAdminApp } from "./admin/app.js";
 import { explainRequest } from "./admin/explain.js";
 import { installSnapshot, liveConfig, type LiveConfig } from "./runtime/live-config.js";
-import { renderMetrics } from "./filters/telemetry/metrics.js";
+import { aggregatedSeries } from "./runtime/metrics-flush.js";
+import { renderSeries } from "../policy/telemetry/istio-metrics.js";
 import { runChain } from "./chain/chain.js";
 import { createRequestContext, type Caller } from "./chain/request-context.js";
 import { meshOptions } from "../config/mesh-options.js";
 import { isolate } from "./runtime/isolate.js";
+import { fromDevFrontProxy } from "./runtime/dev-front-proxy.js";
+import { meshTarget, parseMeshDestination } from "./runtime/mesh-destination.js";
 
 export { ConfigStore };
 export { RateLimiter } from "../durable/rate-limiter.js";
 export { Circuit } from "../durable/circuit.js";
+export { MetricsAggregator } from "../durable/metrics-aggregator.js";
 
 
 let admin: { prefix: string; app: ReturnType<typeof createAdminApp> } | undefined;
@@ -40,7 +44,7 @@ function adminApp(prefix: string) {
         },
         configDump: async (env, ctx) => (await liveConfig(storeAccess(env, (p) => ctx.waitUntil(p)))).snapshot,
         explain: (env, ctx, input) => explainRequest(env, ctx, input),
-        metrics: renderMetrics,
+        metrics: async (env) => renderSeries(await aggregatedSeries(env)),
       }),
     };
   }
@@ -51,6 +55,11 @@ function adminApp(prefix: string) {
 export interface MemberProps {
   namespace?: string;
   serviceAccount?: string;
+  /**
+   * The service this binding stands for (`reviews.default.svc.cluster.local:9080`): every request on the
+   * binding goes there whatever its URL says (src/gateway/runtime/mesh-destination.ts; `isthmus inject`).
+   */
+  destination?: string;
 }
 
 export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, caller: Caller, target = parseRequestUrl(request.url)): Promise<Response> {
@@ -74,12 +83,19 @@ export class MeshEntrypoint extends WorkerEntrypoint<Env, MemberProps> {
     const caller: Caller = props.namespace && props.serviceAccount
       ? { kind: "mesh", namespace: props.namespace, serviceAccount: props.serviceAccount, principal: `${trustDomain}/ns/${props.namespace}/sa/${props.serviceAccount}` }
       : { kind: "mesh", namespace: props.namespace };
-    return serve(request, this.env, this.ctx, caller);
+    if (props.destination === undefined) return serve(request, this.env, this.ctx, caller);
+    const destination = parseMeshDestination(props.destination);
+    if (!destination) {
+      return new Response(`mesh binding props.destination ${JSON.stringify(props.destination)} is not host[:port]`, { status: 400, headers: { "content-type": "text/plain" } });
+    }
+    const target = meshTarget(destination, parseRequestUrl(request.url));
+    return serve(new Request(`http://${target.host}${target.pathAndQuery}`, request), this.env, this.ctx, caller, target);
   }
 }
 
 export default {
-  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  async fetch(received: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const request = env.ISTHMUS_DEV === "true" ? fromDevFrontProxy(received) : received;
     const prefix = env.ADMIN_PREFIX || "/_mesh";
     const url = parseRequestUrl(request.url);
     const p = url.pathAndQuery;

@@ -70,12 +70,16 @@ function isTranslated(f: FaultPolicy | HTTPFaultInjection): f is FaultPolicy {
   return (f.delay !== undefined && "fixedDelayMs" in f.delay) || (f.abort !== undefined && "perMillion" in f.abort);
 }
 
+/** The highest status the Workers runtime lets a Response carry. */
+const MAX_RESPONSE_STATUS = 599;
+
 /** Both shapes of the abort reply, built once: replies are shared, callers must not mutate them. */
 function abortReplies(abort: NonNullable<FaultPolicy["abort"]>): { http: LocalReply; grpc: LocalReply } {
   const status = abort.httpStatus ?? 200;
   const grpcCode = abort.grpcStatus ?? httpToGrpcStatus(status);
   return {
-    http: localReply(status, FAULT_ABORT_BODY, "FI", "fault_filter_abort"),
+    // Istio admits 600 (validateHTTPStatus: 200..600) but a Workers Response can carry 200..599 only.
+    http: localReply(Math.min(status, MAX_RESPONSE_STATUS), FAULT_ABORT_BODY, "FI", "fault_filter_abort"),
     grpc: localReply(200, "", "FI", "fault_filter_abort", {
       "content-type": "application/grpc",
       "grpc-status": String(grpcCode),

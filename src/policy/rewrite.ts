@@ -17,9 +17,22 @@ export function prefixRewrite(pathAndQuery: string, match: RouteMatch, replaceme
   const query = q < 0 ? "" : pathAndQuery.slice(q);
   const uri = match.uri;
   if (!uri) return replacement + path.slice(1) + query;
-  if (uri.prefix !== undefined) return replacement + path.slice(uri.prefix.length) + query;
+  if (uri.prefix !== undefined) {
+    if (match.pathSeparatedPrefix) return replacePrefixMatch(path, uri.prefix, replacement) + query;
+    return replacement + path.slice(uri.prefix.length) + query;
+  }
   if (uri.exact !== undefined) return replacement + path.slice(uri.exact.length) + query;
   return replacement + query;
+}
+
+/**
+ * Gateway API ReplacePrefixMatch: the matched segments are replaced, never leaving `//` nor an empty
+ * path (`/foo/bar` with prefix `/foo`: `/` → `/bar`, `/x` → `/x/bar`, `/x/` → `/x/bar`; `/foo` → `/x`).
+ */
+export function replacePrefixMatch(path: string, prefix: string, replacement: string): string {
+  const rest = path.slice(prefix === "/" ? 0 : prefix.length);
+  const out = replacement.endsWith("/") && rest.startsWith("/") ? replacement.slice(0, -1) + rest : replacement + rest;
+  return out === "" ? "/" : out.startsWith("/") ? out : `/${out}`;
 }
 
 export interface CompiledRegexRewrite {

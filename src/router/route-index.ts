@@ -45,7 +45,7 @@ export class RouteIndex<R = unknown> {
       runtime: hydrate(route),
       description: describeMatch(route.match),
       path: compilePathMatch(route.match, regexes),
-      needsPath: route.match.uri?.regex !== undefined,
+      needsPath: route.match.uri?.regex !== undefined || (route.match.pathSeparatedPrefix === true && route.match.uri?.prefix !== undefined && route.match.uri.prefix !== "/"),
       rest: compileRestMatch(route.match, regexes),
     }));
     routes.forEach((route, i) => this.insert(route, i));

@@ -60,6 +60,10 @@ export function compilePathMatch(match: RouteMatch, regexes: RegexCache): Predic
       return (r) => r.lowerPath.startsWith(p);
     }
     const p = uri.prefix;
+    if (match.pathSeparatedPrefix && p !== "/") {
+      const n = p.length;
+      return (r) => r.path.startsWith(p) && (r.path.length === n || r.path.charCodeAt(n) === 47 /* / */);
+    }
     return (r) => r.path.startsWith(p);
   }
   if (uri.regex !== undefined) {

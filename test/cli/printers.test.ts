@@ -75,6 +75,16 @@ describe("resourceTable (Istio's printer columns)", () => {
       expect(resourceTable(kindInfo(kind)!, [made(kind, "x", spec)], { allNamespaces: false, now })).toBe(table);
     });
   }
+  it("Gateway API kinds print as kubectl prints their CRDs, status columns included", () => {
+    const withStatus = (r: Resource, status: unknown) => ({ ...r, status }) as Resource;
+    const route = made("HTTPRoute", "bookinfo", { hostnames: ["bookinfo.local"] });
+    expect(resourceTable(kindInfo("HTTPRoute")!, [route], { allNamespaces: false, now })).toBe('NAME       HOSTNAMES            AGE\nbookinfo   ["bookinfo.local"]   5m\n');
+    const gw = withStatus(made("KubernetesGateway", "gw", { gatewayClassName: "istio" }), { conditions: [{ type: "Accepted", status: "True" }, { type: "Programmed", status: "True" }] });
+    expect(resourceTable(kindInfo("KubernetesGateway")!, [gw], { allNamespaces: false, now })).toBe("NAME   CLASS   ADDRESS   PROGRAMMED   AGE\ngw     istio             True         5m\n");
+    const gc = withStatus(made("GatewayClass", "isthmus", { controllerName: "isthmus.dev/gateway-controller" }), { conditions: [{ type: "Accepted", status: "True" }] });
+    expect(resourceTable(kindInfo("GatewayClass")!, [gc], { allNamespaces: false, now })).toBe("NAME      CONTROLLER                       ACCEPTED   AGE\nisthmus   isthmus.dev/gateway-controller   True       5m\n");
+    expect(resourceName(kindInfo("KubernetesGateway")!, "gw")).toBe("gateway.gateway.networking.k8s.io/gw");
+  });
   it("-A adds NAMESPACE first", () => {
     const table = resourceTable(kindInfo("Gateway")!, [made("Gateway", "gw", {}, "istio-system")], { allNamespaces: true, now });
     expect(table).toBe("NAMESPACE      NAME   AGE\nistio-system   gw     5m\n");

@@ -270,6 +270,8 @@ describe("VirtualService", () => {
       { name: "deprecated delay percent", spec: f("{delay: {fixedDelay: 1s, percent: 50}}") },
       { name: "percentage 0", spec: f("{abort: {httpStatus: 503, percentage: {value: 0}}}") },
       { name: "empty fault", spec: f("{}"), path: "spec.http[0].fault", msg: "must have an abort and/or a delay" },
+      { name: "abort status 600 (Istio's validateHTTPStatus accepts up to 600)", spec: f("{abort: {httpStatus: 600}}") },
+      { name: "abort status 601", spec: f("{abort: {httpStatus: 601}}"), path: "spec.http[0].fault.abort.httpStatus", msg: "HTTP status 601 is not in range 200-599" },
       { name: "abort status 100", spec: f("{abort: {httpStatus: 100}}"), path: "spec.http[0].fault.abort.httpStatus", msg: "HTTP status 100 is not in range 200-599" },
       { name: "abort without error type", spec: f("{abort: {percentage: {value: 5}}}"), path: "spec.http[0].fault.abort", msg: "httpStatus or grpcStatus" },
       { name: "abort with http2Error", spec: f("{abort: {http2Error: x}}"), path: "spec.http[0].fault.abort.http2Error", msg: "not supported" },

@@ -14,7 +14,7 @@
  */
 import { schemaErrorMessage, type AnalyzerMessage } from "../errors.js";
 import type { LoadedDocument } from "../loader.js";
-import { DEFAULT_NAMESPACE, resourceKey, type Resource } from "../resource.js";
+import { DEFAULT_NAMESPACE, kindInfoFor, resourceKey, type Resource } from "../resource.js";
 import { validateDocuments } from "../validate.js";
 import { analyzeAuthorizationPolicyNamespaces } from "./authorization-policies.js";
 import { analyzeConflictingGateways } from "./conflicting-gateways.js";
@@ -22,6 +22,7 @@ import { analyzeRateLimitPolicies } from "./rate-limit-policies.js";
 import { AnalysisContext, type AnalyzeOptions } from "./context.js";
 import { analyzeDestinationRuleCaCertificates, analyzeDestinationRuleHosts } from "./destination-rules.js";
 import { analyzeGatewaySelectors } from "./gateway-selector.js";
+import { analyzeGatewayApi } from "./gateway-api.js";
 import { analyzeJwtClaimRoutes } from "./jwt-claim-routes.js";
 import { analyzeMeshGatewayHosts } from "./mesh-gateway-hosts.js";
 import { analyzeUnreachableRules } from "./unreachable-rules.js";
@@ -45,6 +46,7 @@ export const ANALYZERS: ReadonlyArray<{ name: string; run: Analyzer }> = [
   { name: "destinationrule.CaCertificateAnalyzer", run: analyzeDestinationRuleCaCertificates },
   { name: "auth.AuthorizationPoliciesAnalyzer", run: analyzeAuthorizationPolicyNamespaces },
   { name: "ratelimit.RateLimitPolicyAnalyzer", run: analyzeRateLimitPolicies },
+  { name: "k8sgateway.GatewayAPIAnalyzer", run: analyzeGatewayApi },
 ];
 
 /** Runs every analyzer over `resources`; messages sorted by kind, namespace, name, code and path. */
@@ -88,7 +90,8 @@ function documentKey(raw: unknown, defaultNamespace: string): string | undefined
   const { kind, metadata } = raw as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
   if (typeof kind !== "string" || typeof metadata?.name !== "string") return undefined;
   const namespace = typeof metadata.namespace === "string" ? metadata.namespace : defaultNamespace;
-  return resourceKey({ kind, metadata: { namespace, name: metadata.name } });
+  const internal = kindInfoFor((raw as { apiVersion?: unknown }).apiVersion, kind)?.kind ?? kind;
+  return resourceKey({ kind: internal, metadata: { namespace, name: metadata.name } });
 }
 
 /** Is there a message at Error level (what makes `isthmus analyze` exit non-zero)? */

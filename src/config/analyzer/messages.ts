@@ -29,6 +29,14 @@ export function referencedResourceNotFound(reftype: string, refval: string): Fin
   return { code: "IST0101", type: "ReferencedResourceNotFound", level: "Error", message: `Referenced ${reftype} not found: ${q(refval)}` };
 }
 
+/**
+ * IST0133 SchemaWarning: `Schema validation warning: %v` — what Istio's validation webhook answers as a
+ * warning (WrapWarning), e.g. a legacy FQDN gateway name.
+ */
+export function schemaWarning(warning: string): Finding {
+  return { code: "IST0133", type: "SchemaWarning", level: "Warning", message: `Schema validation warning: ${warning}` };
+}
+
 /** IST0109: several mesh-bound VirtualServices define the same host. */
 export function conflictingMeshGatewayVirtualServiceHosts(virtualServices: string, host: string): Finding {
   return {

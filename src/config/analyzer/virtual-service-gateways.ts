@@ -2,12 +2,13 @@
  * VirtualService → Gateway references (Istio's virtualservice.GatewayAnalyzer): each gateway named
  * in `gateways` (other than `mesh`) must exist (IST0101 `gateway`), and at least one VirtualService
  * host must be served by one of that Gateway's server hosts visible to the VirtualService's namespace
- * (IST0132). As in Istio, a missing Gateway reports both.
+ * (IST0132). As in Istio, a missing Gateway reports both. A legacy FQDN reference
+ * (`edge.default.svc.cluster.local`) names Gateway `default/edge`, with Istio's webhook warning (IST0133).
  */
-import { hostsOverlap, resolveGatewayRef } from "../hosts.js";
+import { hostsOverlap, legacyGatewayRef, resolveGatewayRef } from "../hosts.js";
 import type { Resource } from "../resource.js";
 import { fullName, type AnalysisContext } from "./context.js";
-import { referencedResourceNotFound, virtualServiceHostNotFoundInGateway } from "./messages.js";
+import { referencedResourceNotFound, schemaWarning, virtualServiceHostNotFoundInGateway } from "./messages.js";
 import type { GatewaySpec, VirtualServiceSpec } from "./specs.js";
 
 export const MESH_GATEWAY = "mesh";
@@ -18,6 +19,8 @@ export function analyzeVirtualServiceGateways(ctx: AnalysisContext): void {
       if (ref === MESH_GATEWAY) return;
       const path = `spec.gateways[${i}]`;
       const gwName = resolveGatewayRef(ref, vs.metadata.namespace);
+      const legacy = legacyGatewayRef(ref);
+      if (legacy) ctx.report(vs, legacyGatewayNameWarning(ref, legacy), path);
       const gw = findGateway(ctx, gwName);
       if (!gw) ctx.report(vs, referencedResourceNotFound("gateway", ref), path);
       const hosts = vs.spec.hosts ?? [];
@@ -27,6 +30,14 @@ export function analyzeVirtualServiceGateways(ctx: AnalysisContext): void {
       }
     });
   }
+}
+
+/**
+ * Istio's validateGatewayNames accepts `name.ns.svc.cluster.local` with a warning (pilot binds it to
+ * `ns/name`); istioctl analyze shows webhook warnings as IST0133.
+ */
+function legacyGatewayNameWarning(ref: string, resolved: string) {
+  return schemaWarning(`using legacy gatewayName format ${JSON.stringify(ref)}; prefer the <namespace>/<name> format: ${JSON.stringify(resolved)}`);
 }
 
 /** The Gateway a `ns/name` reference names. */

@@ -87,6 +87,11 @@ function translateRoute(
   else if (spec.route?.length) action = translateDestinations(spec.route, ctx);
   else return null; // no action (e.g. an unresolved delegate): Istio generates nothing usable
 
+  if (http.source.kind === "HTTPRoute") {
+    // Gateway API semantics (Istio's gateway conversion): segment-aware prefixes, 500 for a missing backend.
+    if (rm.uri?.prefix !== undefined) rm.pathSeparatedPrefix = true;
+    if (action.kind === "forward") action.clusterNotFoundStatus = 500;
+  }
   const route: Route = {
     name: (spec.name ?? "") + (match?.name ? `.${match.name}` : ""),
     source: http.source,

@@ -29,6 +29,7 @@ import { compileRetryPolicy } from "./retry-policy.js";
 import { securityCompiler, spiffePrincipal } from "./security.js";
 import { compileTelemetry } from "./telemetry.js";
 import { assignWorkloads } from "./workloads.js";
+import { translateGatewayApi } from "./gateway-api/index.js";
 
 export interface CompileOptions {
   /** Labels of the gateway workload; a Gateway applies when its `selector` matches them (nil selector ⇒ all). */
@@ -57,7 +58,10 @@ export function compileSnapshot(resources: readonly Resource[], opts: CompileOpt
     trustDomain,
   );
   const rules = indexDestinationRules(of<DestinationRuleSpec>("DestinationRule"), workload);
-  const virtualServices = prepareVirtualServices(of<VirtualServiceSpec>("VirtualService"));
+  // Gateway API resources become Istio Gateways and VirtualServices, after the hand-written ones.
+  const gatewayApi = translateGatewayApi(resources, registry, workload);
+  const virtualServices = [...prepareVirtualServices(of<VirtualServiceSpec>("VirtualService")), ...gatewayApi.virtualServices];
+  const gateways = [...of<GatewaySpec>("Gateway"), ...gatewayApi.gateways];
   const clusters = buildClusters(registry, rules);
 
   return {
@@ -70,14 +74,14 @@ export function compileSnapshot(resources: readonly Resource[], opts: CompileOpt
       policySet: gatewaySet,
     },
     listeners: {
-      gateway: buildGatewayListener(of<GatewaySpec>("Gateway"), virtualServices, registry, clusters, workload),
+      gateway: buildGatewayListener(gateways, virtualServices, registry, clusters, workload),
       mesh: buildMeshListener(virtualServices, registry, clusters, workload),
     },
     clusters,
     workloads,
     policySets: security.sets,
     rateLimits: compileRateLimits(resources, opts),
-    telemetry: compileTelemetry(resources, opts),
+    telemetry: compileTelemetry(resources, opts, workloads),
     defaultRetryPolicy: compileRetryPolicy(undefined)!,
   };
 }

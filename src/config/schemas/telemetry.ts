@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { parseDuration } from "../duration.js";
 import { joinPath } from "../loader.js";
-import { celSyntaxError } from "./cel-syntax.js";
+import { celExpressionError } from "../cel.js";
 import { duration } from "./common.js";
 import { checkDryRunAnnotation, checkTargeting, targetingFields } from "./policy-target.js";
 import type { KindValidator, RuleContext } from "./registry.js";
@@ -129,7 +129,7 @@ export const telemetryValidator: KindValidator<TelemetrySpec> = {
       if (!l.filter) return;
       const at = `spec.accessLogging[${i}].filter.expression`;
       const expr = l.filter.expression ?? "";
-      const err = expr.trim() === "" ? "expression is empty" : celSyntaxError(expr);
+      const err = celExpressionError(expr);
       if (err) ctx.error(at, `filter expression ${JSON.stringify(expr)} must be a valid CEL expression: ${err}`);
     });
   },
@@ -146,6 +146,10 @@ function checkMetrics(m: Metrics, path: string, ctx: RuleContext): void {
       const op = to.operation ?? "UPSERT";
       if (op === "UPSERT" && (to.value ?? "") === "")
         ctx.error(joinPath(at, "value"), `tagOverrides[${JSON.stringify(tag)}].value must be set when operation is UPSERT`, "FieldValueRequired");
+      else if (op === "UPSERT") {
+        const err = celExpressionError(to.value!);
+        if (err) ctx.error(joinPath(at, "value"), `tagOverrides[${JSON.stringify(tag)}].value ${JSON.stringify(to.value)} must be a valid CEL expression: ${err}`);
+      }
       if (op === "REMOVE" && to.value !== undefined)
         ctx.error(joinPath(at, "value"), `tagOverrides[${JSON.stringify(tag)}].value must not be set when operation is REMOVE, got ${JSON.stringify(to.value)}`);
     }

@@ -572,7 +572,8 @@ function faultRules(f: HTTPFaultInjection, path: string, ctx: RuleContext): void
       if (!GRPC_STATUS_NAMES.has(a.grpcStatus))
         ctx.error(`${p}.grpcStatus`, `gRPC status ${JSON.stringify(a.grpcStatus)} is not supported; use a status name such as "UNAVAILABLE" or "NOT_FOUND"`);
     } else if (a.httpStatus !== undefined) {
-      if (a.httpStatus < 200 || a.httpStatus > 599) ctx.error(`${p}.httpStatus`, `HTTP status ${a.httpStatus} is not in range 200-599`);
+      // Istio's validateHTTPStatus accepts 200..600 (its message says 200-599); Envoy sends 600 as is.
+      if (a.httpStatus < 200 || a.httpStatus > 600) ctx.error(`${p}.httpStatus`, `HTTP status ${a.httpStatus} is not in range 200-599`);
     } else {
       ctx.error(p, "abort must set httpStatus or grpcStatus", "FieldValueRequired");
     }

@@ -5,7 +5,7 @@
  */
 import { Hono, type Context } from "hono";
 import { schemaErrorMessage, type ConfigError } from "../../config/errors.js";
-import { kindByPlural, type Resource } from "../../config/resource.js";
+import { kindByPlural, toWire, type Resource } from "../../config/resource.js";
 import type { ConfigStoreApi, ResourceRef, StoreOutcome, VersionedSnapshot } from "../../config/store-api.js";
 import { authenticate } from "./auth.js";
 import { admit, BodyTooLarge, readBodyText } from "./body.js";
@@ -24,8 +24,8 @@ export interface AdminDeps {
   configDump(env: Env, ctx: WaitUntil): Promise<unknown>;
   /** Decision report for `POST explain` (a dry run of the chain). */
   explain(env: Env, ctx: WaitUntil, input: ExplainInput): Promise<unknown>;
-  /** Prometheus text of this isolate's metrics. */
-  metrics(): string;
+  /** Prometheus text of the mesh-wide metrics (every isolate's flushes, aggregated). */
+  metrics(env: Env): Promise<string>;
 }
 
 type AppEnv = { Bindings: Env };
@@ -104,7 +104,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
   });
 
   app.get("/config_dump", async (c) => c.json(redactSecrets(await deps.configDump(c.env, c.executionCtx))));
-  app.get("/metrics", (c) => c.text(deps.metrics(), 200, { "content-type": "text/plain; version=0.0.4" }));
+  app.get("/metrics", async (c) => c.text(await deps.metrics(c.env), 200, { "content-type": "text/plain; version=0.0.4" }));
   app.get("/openapi.json", (c) => c.json(openApiDocument(prefix)));
 
   app.post("/analyze", async (c) => {
@@ -147,7 +147,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     const info = kindOf(c);
     if (!info) return notFoundKind(c);
     const items = await store(c).list(info.kind, namespace);
-    return c.json({ apiVersion: `${info.group}/${c.req.param("version")}`, kind: `${info.kind}List`, metadata: { resourceVersion: String(await store(c).version()) }, items: redactSecrets(items) });
+    return c.json({ apiVersion: `${info.group}/${c.req.param("version")}`, kind: `${info.wireKind ?? info.kind}List`, metadata: { resourceVersion: String(await store(c).version()) }, items: redactSecrets(items.map(toWire)) });
   };
   app.get("/apis/:group/:version/namespaces/:ns/:plural", (c) => list(c, c.req.param("ns")));
   app.get("/apis/:group/:version/:plural", (c) => list(c));
@@ -164,7 +164,7 @@ export function createAdminApp(prefix: string, deps: AdminDeps): Hono<AppEnv> {
     const ref = refFrom(c);
     if (!ref) return notFoundKind(c);
     const r = await store(c).get(ref);
-    return r ? c.json(redactSecrets(r)) : missing(c, ref);
+    return r ? c.json(redactSecrets(toWire(r))) : missing(c, ref);
   });
 
   app.put(one, async (c) => {

@@ -17,7 +17,8 @@
  *                      destination stage for that endpoint (its own PeerAuthentication,
  *                      RequestAuthentication, CUSTOM, DENY/ALLOW/AUDIT), the upstream call,
  *                      retries, mirrors
- * 11. response         response header ops; metrics and access log (telemetry.ts)
+ * 11. response         response header ops; metrics and access log (telemetry.ts), the server
+ *                      span with its client spans to the trace exporter (tracing/)
  */
 import { localReply, toResponse } from "../../policy/local-reply.js";
 import { corsFilter } from "../filters/cors/cors.js";
@@ -32,6 +33,7 @@ import { routeMatchFilter } from "../filters/route/route.js";
 import { routerFilter } from "../filters/router/router.js";
 import { report } from "../filters/telemetry/telemetry.js";
 import { virtualHostFilter } from "../filters/virtual-host/virtual-host.js";
+import { reportTrace } from "../tracing/report-trace.js";
 import type { RequestFilter } from "./filter.js";
 import { noteReply, ownResponses, type RequestContext } from "./request-context.js";
 
@@ -93,6 +95,9 @@ function finish(rc: RequestContext, response: Response): Response {
     if (!ownResponses.has(out)) out = new Response(response.body, response); // make headers mutable
     for (const edit of rc.responseEditors) edit(out.headers);
   }
-  if (!rc.dryRun) report(rc, out);
+  if (!rc.dryRun) {
+    report(rc, out);
+    reportTrace(rc, out);
+  }
   return out;
 }

@@ -10,6 +10,7 @@ import type { MatchedRoute, SelectedVirtualHost } from "../../router/index.js";
 import type { LiveConfig, RouteRuntime } from "../runtime/hydrate.js";
 import type { LocalReply, ResponseFlag } from "../../policy/local-reply.js";
 import type { RequestTarget } from "./request-target.js";
+import type { RequestTrace } from "../tracing/request-trace.js";
 
 /** Who is calling: a mesh member (identity from its binding) or an edge client. */
 export interface Caller {
@@ -61,8 +62,8 @@ export interface RequestContext {
    */
   headers: Headers;
   requestId: string;
-  /** W3C `traceparent` for the upstream (stage 1). */
-  traceparent?: string;
+  /** The request's trace (stage 1): ids, the sampling decision, finished client spans. */
+  trace?: RequestTrace;
   /** Request headers to drop from the upstream request (e.g. a verified token), applied when it is built. */
   upstreamRemove?: readonly string[];
   /** Validated JWT claims (RequestAuthentication at the gateway), for claim routes and policies. */

@@ -23,7 +23,11 @@ import { compileRegexRewrite, type CompiledRegexRewrite } from "../../policy/rew
 import { rateLimiterStore } from "../../durable/rate-limiter.js";
 import { buildRouter, type Router } from "../../router/index.js";
 import type { TelemetryTable } from "../../config/compile/telemetry.js";
+import { buildTelemetryRuntime, type TelemetryRuntime } from "../../policy/telemetry/telemetry-runtime.js";
 import type { IsolateState } from "./isolate.js";
+import { withTelemetryTracing, type TracingSettings } from "../../config/tracing-settings.js";
+import type { SpanExporter } from "../tracing/span-exporter.js";
+import { telemetryTracingOf } from "../tracing/telemetry-tracing.js";
 
 /** A route's runtime half. */
 export interface RouteRuntime {
@@ -72,6 +76,12 @@ export interface LiveConfig {
   readonly workloads: readonly Workload[];
   readonly rateLimiter: RateLimiter;
   readonly telemetry: TelemetryTable;
+  /** Metric labels, overrides, access-log formats and filters, compiled once for this snapshot. */
+  readonly telemetryRuntime: TelemetryRuntime;
+  /** Tracing provider, sampling and custom tags (MeshConfig, then the Telemetry's `tracing[]`). */
+  readonly tracing: TracingSettings;
+  /** The isolate's span batcher. */
+  readonly spans: SpanExporter;
   cluster(name: string): ClusterRuntime | undefined;
   /** The retry policy of a route toward a destination (undefined: a single attempt). */
   retryPolicy(route: Route, destination: { retryPolicy?: RetryPolicy | null } | undefined): RetryPolicy | undefined;
@@ -99,6 +109,9 @@ export function hydrate(snapshot: Snapshot, env: Env, isolate: IsolateState, ver
     workloads: snapshot.workloads,
     rateLimiter,
     telemetry: snapshot.telemetry,
+    telemetryRuntime: buildTelemetryRuntime(snapshot, mesh.telemetry),
+    tracing: withTelemetryTracing(env.MESH_CONFIG, telemetryTracingOf(snapshot.telemetry)),
+    spans: isolate.spans,
     cluster: (name) => clusters.get(name),
     retryPolicy(route, destination) {
       const p = destination?.retryPolicy !== undefined ? destination.retryPolicy : route.retryPolicy !== undefined ? route.retryPolicy : defaultRetry;

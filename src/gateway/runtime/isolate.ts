@@ -10,6 +10,7 @@ import { InflightRequests } from "../../policy/load-balancer/index.js";
 import type { CircuitView } from "../../policy/outlier/index.js";
 import { JwksStore } from "../../policy/jwt/index.js";
 import { LeaseBook, LocalCounters } from "../../policy/ratelimit/index.js";
+import { SpanExporter } from "../tracing/span-exporter.js";
 
 export interface IsolateState {
   readonly inflight: InflightRequests;
@@ -23,6 +24,8 @@ export interface IsolateState {
   readonly jwks: JwksStore;
   /** The Cloudflare location (colo) this isolate runs in, from its first request's `cf.colo`. */
   location?: string;
+  /** Finished spans waiting for their batch to be exported. */
+  readonly spans: SpanExporter;
   /** Istio's MeshConfig subset from the MESH_CONFIG var, parsed when the var changes. */
   meshConfig(env: Env): MeshConfig;
 }
@@ -36,6 +39,7 @@ export function createIsolateState(): IsolateState {
     localCounters: new LocalCounters(),
     leases: new LeaseBook(),
     jwks: new JwksStore(),
+    spans: new SpanExporter(),
     meshConfig(env) {
       const text = env.MESH_CONFIG;
       if (!parsed || parsed.text !== text) {

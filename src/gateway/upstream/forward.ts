@@ -20,6 +20,7 @@ import { destinationStage } from "../filters/destination/destination.js";
 import type { ClusterRuntime } from "../runtime/hydrate.js";
 import { bodyForAttempt, replayable, type RequestBody } from "./request-body.js";
 import { endpointLabel, sendUpstream, upstreamUrl } from "./send.js";
+import { startClientSpan } from "../tracing/request-trace.js";
 
 /** The request about to go upstream: rewritten path and authority, the request headers, the body. */
 export interface UpstreamParts {
@@ -92,13 +93,21 @@ async function attempts(rc: RequestContext, route: Route, destination: WeightedD
     });
     parts.edit(request.headers);
     if (attempt > 1) request.headers.set("x-envoy-attempt-count", String(attempt));
+    // Envoy's router: one client span per attempt, the upstream's parent.
+    const span = startClientSpan(rc.trace, `router ${cluster.name} egress`);
+    span?.propagate(request.headers);
+    const tags = { upstream_cluster: cluster.name, "upstream_cluster.name": cluster.name, upstream_address: rc.upstreamHost, "http.method": rc.method, "http.url": request.url, attempt };
     if (pick.endpoint.policySet !== undefined) {
       const verdict = await destinationStage(rc, cluster, pick.endpoint, { request, path: parts.path, authority: parts.authority });
-      if (!verdict.allowed) return { kind: "local-reply", reply: verdict.reply };
+      if (!verdict.allowed) {
+        span?.end({ ...tags, "http.status_code": String(verdict.reply.status), response_flags: verdict.reply.flag, response_code_details: verdict.reply.details ?? "-" });
+        return { kind: "local-reply", reply: verdict.reply };
+      }
       request = verdict.request;
     }
     balancer.inc(pick.index);
     started = Date.now();
+    let status = 0;
     try {
       const outcome = await sendUpstream(rc.env, cluster, pick.endpoint, request);
       if (outcome.kind === "no-binding") {
@@ -106,9 +115,11 @@ async function attempts(rc: RequestContext, route: Route, destination: WeightedD
         return { kind: "connect-failure", detail: `no service binding ${outcome.binding}` };
       }
       if (outcome.kind === "connect-failure") return { kind: "connect-failure" };
+      status = outcome.response.status;
       return outcome.response;
     } finally {
       balancer.dec(pick.index);
+      span?.end({ ...tags, "http.status_code": String(status), response_flags: status === 0 ? "UF" : "-" }, status === 0 || status >= 500);
     }
   }, policy, systemRetryDeps({ random: rc.random }), route.timeoutMs);
 

@@ -9,6 +9,7 @@
 import { localReply, type LocalReply } from "../../policy/local-reply.js";
 import { upstreamResetReply } from "../../policy/retry/index.js";
 import { record, type RequestContext } from "../chain/request-context.js";
+import { startClientSpan } from "../tracing/request-trace.js";
 
 export const PASSTHROUGH_CLUSTER = "PassthroughCluster";
 export const BLACKHOLE_CLUSTER = "BlackHoleCluster";
@@ -28,11 +29,17 @@ export async function unregisteredHost(rc: RequestContext): Promise<Response | L
   }
   const headers = new Headers(rc.headers);
   headers.set("x-request-id", rc.requestId);
-  if (rc.traceparent) headers.set("traceparent", rc.traceparent);
+  const span = startClientSpan(rc.trace, `router ${PASSTHROUGH_CLUSTER} egress`);
+  span?.propagate(headers);
   if (rc.caller.principal) headers.set("x-forwarded-client-cert", `URI=spiffe://${rc.caller.principal}`);
+  const url = `${rc.scheme}://${rc.authority}${rc.path}`;
+  const tags = { upstream_cluster: PASSTHROUGH_CLUSTER, "upstream_cluster.name": PASSTHROUGH_CLUSTER, upstream_address: rc.authority, "http.method": rc.method, "http.url": url };
   try {
-    return await fetch(new Request(`${rc.scheme}://${rc.authority}${rc.path}`, { method: rc.method, headers, body: rc.request.body, redirect: "manual" }));
+    const response = await fetch(new Request(url, { method: rc.method, headers, body: rc.request.body, redirect: "manual" }));
+    span?.end({ ...tags, "http.status_code": String(response.status), response_flags: "-" }, response.status >= 500);
+    return response;
   } catch (e) {
+    span?.end({ ...tags, "http.status_code": "0", response_flags: "UF" }, true);
     return upstreamResetReply("remote connection failure", false, String((e as Error)?.message ?? e));
   }
 }

@@ -283,7 +283,7 @@ describe("metrics", () => {
   it("counts requests with Istio's labels and response flags", async () => {
     await exports.default.fetch("http://gw/nothing-here", { headers: { host: "no-such-host.example" } });
     const text = await (await admin("/metrics")).text();
-    expect(text).toMatch(/istio_requests_total\{reporter="source",listener="gateway",destination_service="unknown",response_code="404",response_flags="NR",route_name=""\} \d+/);
+    expect(text).toMatch(/istio_requests_total\{reporter="source",source_workload="istio-ingressgateway",[^}]*destination_service="unknown",[^}]*response_code="404",grpc_response_status="",response_flags="NR",connection_security_policy="unknown"\} \d+/);
     expect(text).toContain("# TYPE istio_request_duration_milliseconds histogram");
   });
 });

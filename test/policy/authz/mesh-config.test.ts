@@ -5,11 +5,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { meshConfigFromValue, parseMeshConfig } from "../../../src/config/mesh-config.js";
+import { defaultMeshTelemetry } from "../../../src/config/mesh-telemetry.js";
 
 describe("parseMeshConfig", () => {
   it("absent or empty gives the defaults", () => {
     for (const text of [undefined, "", "  \n"]) {
-      expect(parseMeshConfig(text)).toEqual({ config: { extensionProviders: {}, numTrustedProxies: 0, pathNormalization: "BASE", outboundTrafficPolicy: "ALLOW_ANY" }, errors: [], warnings: [] });
+      expect(parseMeshConfig(text)).toEqual({ config: { extensionProviders: {}, numTrustedProxies: 0, pathNormalization: "BASE", outboundTrafficPolicy: "ALLOW_ANY", telemetry: defaultMeshTelemetry() }, errors: [], warnings: [] });
     }
   });
 
@@ -119,9 +120,11 @@ defaultConfig: {gatewayTopology: {numTrustedProxies: -1, forwardClientCertDetail
 pathNormalization: {normalization: LOWERCASE}
 outboundTrafficPolicy: {mode: DENY_ALL}
 `);
-    expect(r.config).toEqual({ extensionProviders: {}, numTrustedProxies: 0, pathNormalization: "BASE", outboundTrafficPolicy: "ALLOW_ANY" });
+    const { telemetry, ...rest } = r.config;
+    expect(rest).toEqual({ extensionProviders: {}, numTrustedProxies: 0, pathNormalization: "BASE", outboundTrafficPolicy: "ALLOW_ANY" });
+    expect(telemetry.accessLogFile).toBe("/dev/stdout"); // read by the access log (docs/observability.md)
     expect(r.errors.map((e) => e.path)).toEqual(["defaultConfig.gatewayTopology.numTrustedProxies", "pathNormalization.normalization", "outboundTrafficPolicy.mode"]);
-    expect(r.warnings.map((w) => w.path)).toEqual(["accessLogFile", "somethingNew", "defaultConfig.gatewayTopology.forwardClientCertDetails", "defaultConfig.concurrency"]);
+    expect(r.warnings.map((w) => w.path)).toEqual(["somethingNew", "defaultConfig.gatewayTopology.forwardClientCertDetails", "defaultConfig.concurrency"]);
   });
 
   it("outboundTrafficPolicy.mode: ALLOW_ANY (default) or REGISTRY_ONLY", () => {

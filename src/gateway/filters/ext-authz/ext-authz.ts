@@ -10,6 +10,7 @@ import type { RequestFilter } from "../../chain/filter.js";
 import { addFlag, mutableHeaders, record, type RequestContext } from "../../chain/request-context.js";
 import type { SecurityRuntime } from "../../runtime/hydrate.js";
 import type { AuthzRequestView } from "../../../policy/authz/index.js";
+import { startClientSpan } from "../../tracing/request-trace.js";
 
 export const extAuthzFilter: RequestFilter = {
   name: "ext_authz",
@@ -44,10 +45,13 @@ export async function customCheck(
     return undefined;
   }
   const headers = request.headers();
+  // Envoy's ext_authz filter: the check is an upstream call of its own, a client span in the trace.
+  const span = startClientSpan(rc.trace, `async ${check.provider.name} egress`);
   const result = await checkExternalAuthz(view, { url: request.url, headers }, check.provider, {
     fetch: (r) => fetch(r),
     bindings: rc.env as unknown as Record<string, unknown>,
   });
+  span?.end({ upstream_cluster: check.provider.name, "upstream_cluster.name": check.provider.name, "ext_authz.stage": stage, "ext_authz.allowed": result.allowed, "http.status_code": String(result.allowed ? 200 : result.reply.status) });
   record(rc, stage, { policy: check.policy, provider: check.provider.name, allowed: result.allowed, ...(result.allowed ? {} : { status: result.reply.status }) });
   if (!result.allowed) {
     addFlag(rc, "UAEX");

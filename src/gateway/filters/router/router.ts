@@ -25,6 +25,7 @@ import { forwardToCluster, pickContext, type UpstreamParts } from "../../upstrea
 import { prepareBody, type RequestBody } from "../../upstream/request-body.js";
 import { endpointLabel, sendUpstream, upstreamUrl } from "../../upstream/send.js";
 import { destinationStage } from "../destination/destination.js";
+import { startClientSpan } from "../../tracing/request-trace.js";
 
 const NO_BODY: RequestBody = { kind: "none" };
 
@@ -75,10 +76,11 @@ function valueContext(rc: RequestContext): HeaderValueContext {
 async function forward(rc: RequestContext, matched: MatchedRoute<RouteRuntime>): Promise<Response | ReturnType<typeof localReply>> {
   const route = matched.route;
   const destination = pickDestination(route, rc.random);
-  if (!destination) return localReply(503, "", "NC", "cluster_not_found");
+  const notFound = route.action.kind === "forward" ? (route.action.clusterNotFoundStatus ?? 503) : 503;
+  if (!destination) return localReply(notFound, "", "NC", "cluster_not_found");
   rc.destination = destination;
   const runtime = rc.live.cluster(destination.cluster);
-  if (!runtime) return localReply(503, "", "NC", "cluster_not_found");
+  if (!runtime) return localReply(notFound, "", "NC", "cluster_not_found");
   rc.cluster = runtime.cluster;
   if (runtime.cluster.endpoints.length === 0) return noHealthyUpstreamReply();
 
@@ -94,7 +96,6 @@ async function forward(rc: RequestContext, matched: MatchedRoute<RouteRuntime>):
     if (rc.upstreamRemove) for (const h of rc.upstreamRemove) headers.delete(h);
     headers.set("x-forwarded-proto", rc.scheme);
     headers.set("x-request-id", rc.requestId);
-    if (rc.traceparent) headers.set("traceparent", rc.traceparent);
     // The caller's workload identity, as Istio's sidecar hands it to the app (XFCC): from the member's
     // binding, never from the client (Istio's SANITIZE_SET).
     if (rc.caller.principal) headers.set("x-forwarded-client-cert", `URI=spiffe://${rc.caller.principal}`);
@@ -126,9 +127,15 @@ function sendMirrors(rc: RequestContext, mirrors: ReturnType<typeof mirrorDecisi
       const url = upstreamUrl(runtime.cluster, endpoint, parts.path, parts.authority);
       const template = new Request(url, { method: rc.method, headers: parts.headers, body: body ?? null });
       parts.edit(template.headers);
+      const span = startClientSpan(rc.trace, `router ${runtime.cluster.name} egress`);
+      span?.propagate(template.headers);
       const shadow = mirrorRequest(template, body, url);
       if (!shadow) continue;
-      rc.waitUntil(sendUpstream(rc.env, runtime.cluster, endpoint, shadow).then((o) => (o.kind === "response" ? o.response.body?.cancel() : undefined), () => undefined));
+      const tags = { upstream_cluster: runtime.cluster.name, "upstream_cluster.name": runtime.cluster.name, upstream_address: endpointLabel(endpoint), "http.method": rc.method, "http.url": shadow.url, mirror: true };
+      rc.waitUntil(sendUpstream(rc.env, runtime.cluster, endpoint, shadow).then((o) => {
+        span?.end({ ...tags, "http.status_code": o.kind === "response" ? String(o.response.status) : "0", response_flags: o.kind === "response" ? "-" : "UF" }, o.kind !== "response" || o.response.status >= 500);
+        return o.kind === "response" ? o.response.body?.cancel() : undefined;
+      }, () => span?.end({ ...tags, "http.status_code": "0", response_flags: "UF" }, true)));
     } catch (e) {
       // A mirror never fails the primary request.
       console.warn(`mirror to ${m.cluster} not sent: ${String(e)}`);

@@ -1,45 +1,229 @@
 /**
- * Stage 10's reporting half: Istio's standard request metrics for every request (per isolate,
- * `GET /_mesh/metrics`), and the access log line when Telemetry enables it — after the response is
- * known, never delaying it.
+ * Stage 11's reporting half, after the response is known and never delaying it:
+ *
+ * - Istio's standard metrics (`reporter="source"`: what the gateway sends, under the Telemetry of the
+ *   gateway for north-south or of the calling member for east-west, mode CLIENT;
+ *   `reporter="destination"`: what a mesh workload received, under that workload's Telemetry, mode
+ *   SERVER), accumulated in this isolate and flushed to the metrics Durable Object with `waitUntil`
+ *   (runtime/metrics-flush.ts);
+ * - a data point in the Analytics Engine dataset when one is bound;
+ * - the access log: one `console.log` per request (Workers Logs / `wrangler tail`), one line per
+ *   provider that the Telemetry in scope turns on and whose filter matches.
+ *
+ * No await. Label strings come from per-peer caches built once per snapshot; CEL attributes are built
+ * only when a tag override or a filter needs them.
  */
 import { CONNECTING_IP_HEADER } from "../../../policy/client-ip.js";
+import { formatAccessLog, type AccessLogEntry } from "../../../policy/telemetry/access-log.js";
+import { ALL_METRICS_MASK } from "../../../policy/telemetry/istio-metrics.js";
+import type { LabelGroup } from "../../../policy/telemetry/metric-labels.js";
+import { overriddenLabels, type LogPlan, type MetricsPlan, type ScopeRuntime } from "../../../policy/telemetry/telemetry-runtime.js";
 import type { RequestContext } from "../../chain/request-context.js";
-import { recordRequest } from "./metrics.js";
+import { deltas, maybeFlush } from "../../runtime/metrics-flush.js";
+
+/** Flags meaning the request never reached the destination workload (no destination-side report). */
+const NOT_DELIVERED = new Set(["UH", "UF", "UO", "NC", "NR", "URX"]);
+
+type Cf = { colo?: string; httpProtocol?: string; tlsVersion?: string };
 
 export function report(rc: RequestContext, response: Response): void {
-  const durationMs = Date.now() - rc.startedAt;
-  const flags = rc.flags.length ? rc.flags.join(",") : "-";
-  const destination = rc.cluster?.host ?? rc.upstreamCluster ?? rc.destination?.host ?? "unknown";
-  recordRequest({
-    listener: rc.listener,
-    destinationService: destination,
-    responseCode: response.status,
-    responseFlags: flags,
-    routeName: rc.decision?.routeName ?? "",
-    durationMs,
+  try {
+    reportRequest(rc, response);
+  } catch (e) {
+    // Reporting never fails a request.
+    console.error(JSON.stringify({ error: "telemetry report failed", request_id: rc.requestId, message: String((e as Error)?.stack ?? e) }));
+  }
+}
+
+function reportRequest(rc: RequestContext, response: Response): void {
+  const now = Date.now();
+  const r = new Report(rc, response, now);
+  const tr = rc.live.telemetryRuntime;
+  const sourceScope = rc.listener === "gateway" ? tr.gateway : tr.caller(rc.caller.principal, rc.caller.namespace);
+  const reached = rc.endpoint?.workload !== undefined && !rc.flags.some((f) => NOT_DELIVERED.has(f));
+  const destinationScope = reached ? tr.workload(rc.endpoint!.workload!) : undefined;
+
+  r.recordMetrics("source", sourceScope.metrics.client, "unknown");
+  if (destinationScope) {
+    const security = rc.endpoint!.kind === "binding" || rc.cluster?.tls?.mode === "ISTIO_MUTUAL" ? "mutual_tls" : "none";
+    r.recordMetrics("destination", destinationScope.metrics.server, security);
+  }
+  maybeFlush(rc.env, rc.waitUntil, now, rc.live.version, r.cf?.colo);
+  writeDataPoint(rc, r);
+  r.log(sourceScope, destinationScope);
+}
+
+/** One request's reporting state (attributes built at most once). */
+class Report {
+  readonly durationMs: number;
+  readonly flags: string;
+  readonly requestBytes: number;
+  readonly responseBytes: number;
+  readonly source: LabelGroup;
+  readonly destination: LabelGroup;
+  readonly cf: Cf | undefined;
+  readonly protocol: "http" | "grpc";
+  private attrs?: Record<string, unknown>;
+
+  constructor(readonly rc: RequestContext, readonly response: Response, now: number) {
+    this.durationMs = now - rc.startedAt;
+    this.flags = rc.flags.length ? rc.flags.join(",") : "-";
+    this.requestBytes = contentLength(rc.request.headers);
+    this.responseBytes = contentLength(response.headers);
+    const labeler = rc.live.telemetryRuntime.labels;
+    this.source = rc.listener === "gateway" ? labeler.gatewaySource : labeler.meshSource(rc.caller.principal, rc.caller.namespace);
+    this.destination = labeler.destination(rc.cluster, rc.endpoint?.workload, rc.destination?.host, rc.upstreamCluster);
+    this.cf = (rc.request as { cf?: Cf }).cf;
+    this.protocol = (rc.request.headers.get("content-type") ?? "").startsWith("application/grpc") ? "grpc" : "http";
+  }
+
+  private get tail(): string {
+    return `,request_protocol="${this.protocol}",response_code="${this.response.status}",grpc_response_status="",response_flags="${this.flags}",connection_security_policy=`;
+  }
+
+  recordMetrics(reporter: "source" | "destination", plan: MetricsPlan, security: string): void {
+    if (plan.off) return;
+    if (plan.plain) {
+      const key = reporter + " " + this.source.id + " " + this.destination.id + " " + this.response.status + " " + this.flags + " " + security + " " + this.protocol;
+      deltas.recordKeyed(key, () => `reporter="${reporter}",` + this.source.text + "," + this.destination.text + this.tail + '"' + security + '"', ALL_METRICS_MASK, this.durationMs, this.requestBytes, this.responseBytes);
+      return;
+    }
+    // Tag overrides or disabled metrics: group the metrics that end up with the same labels.
+    const pairs = this.pairs(reporter, security);
+    const groups = new Map<string, number>();
+    for (const m of plan.metrics) {
+      const labels = overriddenLabels(pairs, m.tags, () => this.attributes());
+      groups.set(labels, (groups.get(labels) ?? 0) | m.bit);
+    }
+    for (const [labels, mask] of groups) deltas.record(labels, mask, this.durationMs, this.requestBytes, this.responseBytes);
+  }
+
+  private pairs(reporter: string, security: string): [string, string][] {
+    return [
+      ["reporter", reporter], ...this.source.pairs, ...this.destination.pairs,
+      ["request_protocol", this.protocol], ["response_code", String(this.response.status)], ["grpc_response_status", ""],
+      ["response_flags", this.flags], ["connection_security_policy", security],
+    ];
+  }
+
+  /** Envoy's attributes for CEL (request.*, response.*, source.*, destination.*, upstream.*, xds.*, connection.*). */
+  attributes(): Record<string, unknown> {
+    if (this.attrs) return this.attrs;
+    const rc = this.rc;
+    const headers: Record<string, string> = {};
+    rc.request.headers.forEach((v, k) => (headers[k] = v));
+    const responseHeaders: Record<string, string> = {};
+    this.response.headers.forEach((v, k) => (responseHeaders[k] = v));
+    const q = rc.path.indexOf("?");
+    const peer = (g: LabelGroup, prefix: string) => Object.fromEntries(g.pairs.filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+    this.attrs = {
+      request: {
+        path: rc.path,
+        url_path: q < 0 ? rc.path : rc.path.slice(0, q),
+        query: q < 0 ? "" : rc.path.slice(q + 1),
+        host: rc.authority,
+        scheme: rc.scheme,
+        method: rc.method,
+        headers,
+        useragent: headers["user-agent"] ?? "",
+        referer: headers["referer"] ?? "",
+        id: rc.requestId,
+        protocol: this.cf?.httpProtocol ?? "HTTP/1.1",
+        time: new Date(rc.startedAt).toISOString(),
+        duration: this.durationMs,
+        size: this.requestBytes,
+        total_size: this.requestBytes,
+      },
+      response: {
+        code: this.response.status,
+        code_details: rc.details ?? "",
+        flags: this.flags,
+        grpc_status: "",
+        headers: responseHeaders,
+        size: this.responseBytes,
+        total_size: this.responseBytes,
+        duration: this.durationMs,
+      },
+      source: { address: headers[CONNECTING_IP_HEADER] ?? "", principal: rc.sourcePrincipal ? `spiffe://${rc.sourcePrincipal}` : "", ...peer(this.source, "source_") },
+      destination: { address: rc.upstreamHost ?? "", port: rc.port, ...peer(this.destination, "destination_") },
+      upstream: { address: rc.upstreamHost ?? "" },
+      connection: { requested_server_name: rc.authority.replace(/:\d+$/, ""), mtls: rc.caller.kind === "mesh" && !!rc.caller.principal },
+      xds: { cluster_name: rc.cluster?.name ?? rc.upstreamCluster ?? "", route_name: rc.decision?.routeName ?? "", listener: rc.listener },
+    };
+    return this.attrs;
+  }
+
+  entry(): AccessLogEntry {
+    const rc = this.rc;
+    const response = this.response;
+    return {
+      startTime: rc.startedAt,
+      durationMs: this.durationMs,
+      protocol: this.cf?.httpProtocol ?? "HTTP/1.1",
+      responseCode: response.status,
+      responseFlags: this.flags,
+      responseCodeDetails: rc.details ?? "-",
+      bytesReceived: this.requestBytes,
+      bytesSent: this.responseBytes,
+      upstreamHost: rc.upstreamHost,
+      upstreamCluster: rc.cluster?.name ?? rc.upstreamCluster,
+      routeName: rc.decision?.routeName,
+      downstreamRemoteAddress: rc.request.headers.get(CONNECTING_IP_HEADER) ?? undefined,
+      requestedServerName: rc.scheme === "https" ? rc.authority.replace(/:\d+$/, "") : undefined,
+      upstreamTransportFailureReason: rc.flags.includes("UF") ? "connection_failure" : undefined,
+      downstreamPeerUriSan: rc.sourcePrincipal ? `spiffe://${rc.sourcePrincipal}` : undefined,
+      requestHeader: (name) => {
+        switch (name) {
+          case ":method": return rc.method;
+          case ":path": return rc.path;
+          case ":authority":
+          case "host": return rc.authority;
+          case ":scheme": return rc.scheme;
+          case "x-request-id": return rc.requestId || rc.request.headers.get(name);
+          default: return rc.request.headers.get(name);
+        }
+      },
+      responseHeader: (name) => response.headers.get(name),
+      attributes: () => this.attributes(),
+      env: rc.env as unknown as Record<string, unknown>,
+    };
+  }
+
+  /** One console.log: the lines of every provider in scope whose filter matches (source side first). */
+  log(source: ScopeRuntime, destination: ScopeRuntime | undefined): void {
+    const plans: LogPlan[] = source.logs.client;
+    const more = destination?.logs.server ?? [];
+    if (plans.length === 0 && more.length === 0) return;
+    const seen = new Set<string>();
+    const lines: string[] = [];
+    let entry: AccessLogEntry | undefined;
+    for (const p of plans.length && more.length ? [...plans, ...more] : plans.length ? plans : more) {
+      if (seen.has(p.provider.name)) continue;
+      seen.add(p.provider.name);
+      if (p.filter && p.filter.eval(this.attributes()) !== true) continue;
+      lines.push(formatAccessLog(p.provider.format, (entry ??= this.entry())));
+    }
+    if (lines.length) console.log(lines.join("\n"));
+  }
+}
+
+function contentLength(h: Headers): number {
+  const v = h.get("content-length");
+  const n = v === null ? 0 : Number(v);
+  return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+/**
+ * One Analytics Engine data point per request when `METRICS_DATASET` is bound (no await; the runtime
+ * batches). Columns are documented in docs/observability.md with the SQL to query them.
+ */
+function writeDataPoint(rc: RequestContext, r: Report): void {
+  const ds = rc.env.METRICS_DATASET;
+  if (!ds) return;
+  const d = r.destination.pairs;
+  ds.writeDataPoint({
+    indexes: [d[8]![1]], // destination_service_name
+    blobs: [rc.listener, r.source.pairs[0]![1], d[0]![1], d[1]![1], d[5]![1], d[4]![1], String(r.response.status), r.flags, rc.decision?.routeName ?? "", rc.cluster?.name ?? rc.upstreamCluster ?? "", rc.method, rc.authority],
+    doubles: [1, r.durationMs, r.requestBytes, r.responseBytes, r.response.status],
   });
-  if (!rc.live.telemetry.accessLog) return;
-  // Envoy's default access log fields (Istio's JSON format), as one structured log line.
-  console.log(JSON.stringify({
-    start_time: new Date(rc.startedAt).toISOString(),
-    method: rc.method,
-    path: rc.path,
-    protocol: (rc.request as { cf?: { httpProtocol?: string } }).cf?.httpProtocol ?? "HTTP/1.1",
-    response_code: response.status,
-    response_flags: flags,
-    response_code_details: rc.details ?? "-",
-    duration: durationMs,
-    upstream_host: rc.upstreamHost ?? null,
-    upstream_cluster: rc.cluster?.name ?? rc.upstreamCluster ?? null,
-    route_name: rc.decision?.routeName ?? null,
-    authority: rc.authority,
-    x_forwarded_for: rc.request.headers.get("x-forwarded-for"),
-    downstream_remote_address: rc.request.headers.get(CONNECTING_IP_HEADER),
-    user_agent: rc.request.headers.get("user-agent"),
-    request_id: rc.requestId,
-    source_principal: rc.sourcePrincipal ?? null,
-    request_principal: rc.jwt?.principal ?? null,
-    listener: rc.listener,
-  }));
 }
