@@ -28,7 +28,7 @@ import { ISOLATED_TEST_FILES } from "./test/projects.js";
 buildMembers();
 
 /** The gateway, its members and bindings, as `npm start` runs them, for the project `name`. */
-function workerd(name: string) {
+export function workerd(name: string) {
   return cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
     miniflare: {

@@ -33,7 +33,9 @@ export const ISOLATED_TEST_FILES = [
   "test/gateway/security.test.ts",
   "test/gateway/span-exporter.test.ts",
   "test/gateway/tracing.test.ts",
+  "test/policy/ratelimit/lease-property.test.ts",
   "test/policy/ratelimit/rate-limiter-do.test.ts",
   "test/policy/resilience/circuit-do.test.ts",
+  "test/policy/resilience/circuit-relay.test.ts",
   "test/smoke.test.ts",
 ];

@@ -62,6 +62,12 @@ export interface ConfigStoreApi {
   version(): Promise<number>;
   /** The current version and its content hash (cheap: what isolates poll through the location tier). */
   head(): Promise<SnapshotHead>;
+  /**
+   * Read replica (an object named `replicaName(...)`): the snapshot `head` names, or a newer one, kept in
+   * memory and fetched once from the ConfigStore (`primary`, default `config`); null when the store has
+   * no such version any more.
+   */
+  replica(head: SnapshotHead, primary?: string): Promise<VersionedSnapshot | null>;
   /** The current compiled snapshot; `null` when `haveVersion` is already current. */
   snapshot(haveVersion?: number): Promise<VersionedSnapshot | null>;
   history(): Promise<HistoryEntry[]>;

@@ -39,6 +39,9 @@ export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
   private readonly mesh: MeshOptions;
   /** The current snapshot's head, kept in memory (hashing a large snapshot is done once per version). */
   private headMemo?: SnapshotHead;
+  /** As a read replica: the last snapshot fetched from the ConfigStore, and a fetch in flight. */
+  private replicaMemo?: VersionedSnapshot;
+  private replicaFetch?: Promise<VersionedSnapshot>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -104,6 +107,18 @@ export class ConfigStore extends DurableObject<Env> implements ConfigStoreApi {
     if (this.headMemo?.version === version) return this.headMemo;
     const vs = this.currentSnapshot();
     return (this.headMemo = { version: vs.version, hash: vs.hash!, epoch: vs.epoch! });
+  }
+
+  async replica(head: SnapshotHead, primary = "config"): Promise<VersionedSnapshot | null> {
+    const fits = (vs: VersionedSnapshot | undefined) => vs && vs.epoch === head.epoch && vs.version >= head.version;
+    if (fits(this.replicaMemo)) return this.replicaMemo!;
+    // One fetch at a time: the isolates of many locations asking at once cost the store one call.
+    this.replicaFetch ??= (this.env.CONFIG_STORE.getByName(primary).snapshot() as Promise<VersionedSnapshot>).finally(() => {
+      this.replicaFetch = undefined;
+    });
+    const vs = await this.replicaFetch;
+    if (!this.replicaMemo || vs.epoch !== this.replicaMemo.epoch || vs.version > this.replicaMemo.version) this.replicaMemo = vs;
+    return fits(vs) ? vs : null;
   }
 
   async snapshot(haveVersion?: number): Promise<VersionedSnapshot | null> {

@@ -13,7 +13,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { GlobalRateLimitStore, GlobalTake, GlobalTakeResult } from "../policy/ratelimit/global-store.js";
-import { isValidLimit, takeAll, type Limit, type LimitState } from "../policy/ratelimit/limit.js";
+import { isValidLimit, takeAll, takeLimit, type Limit, type LimitState } from "../policy/ratelimit/limit.js";
+import { giveBack, grantLease, leaseHorizonMs } from "../policy/ratelimit/lease.js";
 
 /** A rule as the RateLimiter sees it: the counter name and its limit. */
 export interface RateLimiterRule {
@@ -30,6 +31,8 @@ export class RateLimiter extends DurableObject<Env> {
   private schemaReady = false;
   /** When the cleanup alarm is set for; null: none; undefined: not read yet in this instance. */
   private alarmAt: number | null | undefined;
+  /** Calls in the current and the previous second (in memory: a restart only shortens leases for a second). */
+  private calls = { second: 0, current: 0, previous: 0 };
 
   /** Takes `cost` from one counter (`rule.id` + `key`). Malformed input throws a TypeError. */
   async take(rule: RateLimiterRule, key: string, cost = 1, now?: number): Promise<GlobalTakeResult> {
@@ -52,21 +55,51 @@ export class RateLimiter extends DurableObject<Env> {
       const row = sql.exec<{ state: string }>(`SELECT state FROM counters WHERE rule = ? AND key = ?`, tk.rule, key).toArray()[0];
       return row ? (JSON.parse(row.state) as LimitState) : undefined;
     });
-    const results = takeAll(takes.map((tk, i) => ({ limit: tk.limit, state: states[i], cost: tk.cost })), t);
+    // Unused units of earlier leases first: they were never admitted, so they are free again.
+    const given = takes.map((tk, i) => (tk.giveBack ? giveBack(tk.limit, states[i], tk.giveBack, t) : states[i]));
+    const results = takeAll(takes.map((tk, i) => ({ limit: tk.limit, state: given[i], cost: tk.cost })), t);
+    const horizon = leaseHorizonMs(this.callRate(t));
     let latest = 0;
-    results.forEach((r, i) => {
-      if (!r.commit) return;
-      sql.exec(
-        `INSERT INTO counters (rule, key, state, expires) VALUES (?, ?, ?, ?)
-         ON CONFLICT (rule, key) DO UPDATE SET state = excluded.state, expires = excluded.expires`,
-        takes[i]!.rule, key, JSON.stringify(r.state), r.expiresAt,
-      );
-      latest = Math.max(latest, r.expiresAt);
+    const answers = results.map((r, i): GlobalTakeResult => {
+      const tk = takes[i]!;
+      let state = r.commit ? r.state : given[i];
+      let lease: { leased: number; leaseMs: number; window: number } | undefined;
+      if (r.commit && tk.rate) {
+        const g = grantLease(tk.limit, r.state, t, tk.rate, horizon);
+        if (g.units > 0) {
+          state = g.state;
+          lease = { leased: g.units, leaseMs: g.ttlMs, window: g.window };
+        } else lease = { leased: 0, leaseMs: 0, window: g.window };
+      }
+      if (state && state !== states[i]) {
+        const now = takeLimit(tk.limit, state, t, 0);
+        sql.exec(
+          `INSERT INTO counters (rule, key, state, expires) VALUES (?, ?, ?, ?)
+           ON CONFLICT (rule, key) DO UPDATE SET state = excluded.state, expires = excluded.expires`,
+          tk.rule, key, JSON.stringify(state), now.expiresAt,
+        );
+        latest = Math.max(latest, now.expiresAt);
+        if (lease) return { allowed: r.allowed, remaining: now.remaining, resetMs: now.resetMs, limit: r.limit, ...lease };
+      }
+      return { allowed: r.allowed, remaining: r.remaining, resetMs: r.resetMs, limit: r.limit, ...lease };
     });
     // Not awaited: the answer does not depend on it, and the output gate holds the reply until the
     // alarm write is durable anyway.
     if (latest > 0) this.scheduleCleanup(latest).catch((e) => console.error("RateLimiter: scheduling cleanup failed", e));
-    return { results: results.map((r) => ({ allowed: r.allowed, remaining: r.remaining, resetMs: r.resetMs, limit: r.limit })) };
+    return { results: answers };
+  }
+
+  /** Calls per second lately (the previous whole second, or the current one if busier). */
+  private callRate(now: number): number {
+    const second = Math.floor(now / 1000);
+    const c = this.calls;
+    if (second !== c.second) {
+      c.previous = second === c.second + 1 ? c.current : 0;
+      c.current = 0;
+      c.second = second;
+    }
+    c.current++;
+    return Math.max(c.previous, c.current);
   }
 
   /** Counters stored now (for tests and debugging). */
@@ -121,6 +154,11 @@ function takesError(key: unknown, takes: unknown): string | undefined {
     if (typeof tk?.rule !== "string" || tk.rule === "") return "take.rule must be a non-empty string";
     if (!isValidLimit(tk.limit)) return `take.limit of ${tk.rule} is not a valid limit`;
     if (typeof tk.cost !== "number" || !Number.isSafeInteger(tk.cost) || tk.cost < 0 || tk.cost > MAX_COST) return `take.cost of ${tk.rule} must be an integer from 0 to ${MAX_COST}`;
+    if (tk.rate !== undefined && !(typeof tk.rate === "number" && tk.rate >= 0 && tk.rate <= MAX_COST)) return `take.rate of ${tk.rule} must be a number from 0 to ${MAX_COST}`;
+    const back = tk.giveBack;
+    if (back !== undefined && !(typeof back === "object" && back !== null && Number.isSafeInteger(back.units) && back.units >= 0 && back.units <= MAX_COST && typeof back.window === "number" && Number.isFinite(back.window))) {
+      return `take.giveBack of ${tk.rule} must be {units: 0..${MAX_COST}, window}`;
+    }
   }
   return undefined;
 }

@@ -15,6 +15,7 @@ import { renderSeries } from "../policy/telemetry/istio-metrics.js";
 import { runChain } from "./chain/chain.js";
 import { createRequestContext, type Caller } from "./chain/request-context.js";
 import { meshOptions } from "../config/mesh-options.js";
+import { isolate } from "./runtime/isolate.js";
 import { fromDevFrontProxy } from "./runtime/dev-front-proxy.js";
 import { meshTarget, parseMeshDestination } from "./runtime/mesh-destination.js";
 import { withThisIsolate } from "./console/proxy-status.js";
@@ -69,9 +70,16 @@ export interface MemberProps {
 
 export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, caller: Caller, target = parseRequestUrl(request.url)): Promise<Response> {
   const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
+  isolate.location ??= locationOf(request);
   const pending = liveConfig(storeAccess(env, waitUntil));
   const live = pending instanceof Promise ? await pending : pending;
   return (await runChain(createRequestContext({ request, env, waitUntil, live, caller, target }))).response;
+}
+
+/** The colo the request reached (an isolate stays in one); undefined without `cf` (east-west, local workerd). */
+function locationOf(request: Request): string | undefined {
+  const colo = (request as Request & { cf?: { colo?: unknown } }).cf?.colo;
+  return typeof colo === "string" && /^[A-Za-z0-9]{1,8}$/.test(colo) ? colo : undefined;
 }
 
 export class MeshEntrypoint extends WorkerEntrypoint<Env, MemberProps> {

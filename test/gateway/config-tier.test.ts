@@ -49,10 +49,11 @@ function outageTier(inner: ConfigTier) {
   return { tier, state };
 }
 
-function follower(store: Pick<ConfigStoreApi, "head" | "snapshot">, tier: ConfigTier | undefined, clock: { t: number }) {
+function follower(store: Pick<ConfigStoreApi, "head" | "snapshot">, tier: ConfigTier | undefined, clock: { t: number }, replica?: Pick<ConfigStoreApi, "replica">) {
   return new ConfigFollower<Served>({
     store: () => store,
     tier: () => tier,
+    replica: () => replica,
     install: (vs: VersionedSnapshot) => ({ version: vs.version, epoch: vs.epoch, json: vs.json }),
     now: () => clock.t,
   });
@@ -105,6 +106,32 @@ describe("config through the location tier", () => {
     expect(clock.t - appliedAt).toBeLessThanOrEqual(1500);
     // One store snapshot per location; the rest came from the location's cache.
     expect(isolates.reduce((n, f) => n + f.stats.storeSnapshots, 0) - snapshotsBefore).toBe(2);
+  });
+
+  it("snapshot loads go through a read replica: the store serves one load per replica, not one per location", async () => {
+    const name = unique("tier-store");
+    const { real, api } = outageStore(name);
+    await real.apply([se(unique("r"))]);
+    const replicaStub = env.CONFIG_STORE.getByName(unique("replica")) as unknown as ConfigStoreApi;
+    const replica = { replica: (h: Parameters<ConfigStoreApi["replica"]>[0]) => replicaStub.replica(h, name) };
+    const clock = { t: 2_500_000 };
+    const locs = [await location(), await location(), await location()];
+    const isolates = locs.flatMap((loc) => [follower(api, loc, clock, replica), follower(api, loc, clock, replica)]);
+    await Promise.all(isolates.map((f) => f.refresh()));
+    const v = (await real.apply([se(unique("r2"))])) as { version: number };
+    clock.t += 1500;
+    for (const f of isolates) await f.refresh();
+    for (const f of isolates) expect(f.current?.version).toBe(v.version);
+    // Each location loaded the new version once, from the replica; the store served none of them.
+    expect(isolates.reduce((n, f) => n + f.stats.replicaLoads, 0)).toBeGreaterThanOrEqual(3);
+    expect(isolates.reduce((n, f) => n + f.stats.storeSnapshots, 0)).toBe(0);
+    // A replica that fails sends the isolate to the store.
+    const broken = { replica: () => Promise.reject(new Error("replica down")) };
+    const g = follower(api, await location(), clock, broken);
+    await g.refresh();
+    expect(g.current?.version).toBe(v.version);
+    expect(g.stats.replicaErrors).toBe(1);
+    expect(g.stats.storeSnapshots).toBe(1);
   });
 
   it("a cache miss (snapshot evicted) falls back to the store and fills the cache again", async () => {

@@ -8,7 +8,7 @@
  *    `claimMs`, so the other isolates of the location keep off), asks the store for its head (a few
  *    bytes) and writes the pointer. About one isolate per location per `pointerTtlMs` gets here;
  * 3. newer than what is served → the snapshot `<epoch>/<version>-<hash>` from the location (checked
- *    against its hash), else from the store, which it then puts in the location for the others.
+ *    against its hash), else from a read replica (else the store), and puts it in the location.
  *
  * Failure modes: a tier error or miss falls back to the store; a store error keeps the snapshot served
  * (a cold isolate may start from the location's last pointer and snapshot). Versions of another store
@@ -27,6 +27,11 @@ export interface Followed {
 
 export interface ConfigFollowerOptions<T extends Followed> {
   store(): Pick<ConfigStoreApi, "head" | "snapshot">;
+  /**
+   * A read replica of the store for snapshot loads (a few replicas, each serving many locations, so a
+   * new version costs the store a few loads, not one per location); undefined: load from the store.
+   */
+  replica?(): Pick<ConfigStoreApi, "replica"> | undefined;
   /** The location tier; undefined: store only. */
   tier(): ConfigTier | undefined;
   /** Hydrates a snapshot (once per version). */
@@ -48,6 +53,8 @@ export interface FollowerStats {
   tierPointerReads: number;
   tierSnapshotHits: number;
   tierErrors: number;
+  replicaLoads: number;
+  replicaErrors: number;
 }
 
 export const DEFAULT_REFRESH_MS = 500;
@@ -60,7 +67,7 @@ export class ConfigFollower<T extends Followed> {
   private refreshing?: Promise<void>;
   /** A snapshot installed from an admin write, to be put in the location at the next check. */
   private unpublished?: VersionedSnapshot;
-  readonly stats: FollowerStats = { storeHeads: 0, storeSnapshots: 0, storeErrors: 0, tierPointerReads: 0, tierSnapshotHits: 0, tierErrors: 0 };
+  readonly stats: FollowerStats = { storeHeads: 0, storeSnapshots: 0, storeErrors: 0, tierPointerReads: 0, tierSnapshotHits: 0, tierErrors: 0, replicaLoads: 0, replicaErrors: 0 };
 
   constructor(private readonly opts: ConfigFollowerOptions<T>) {}
 
@@ -163,8 +170,26 @@ export class ConfigFollower<T extends Followed> {
         return;
       }
     }
+    let vs: VersionedSnapshot | null = null;
+    const replica = this.opts.replica?.();
+    if (replica) {
+      try {
+        this.stats.replicaLoads++;
+        vs = await replica.replica(head);
+      } catch {
+        this.stats.replicaErrors++;
+      }
+      if (vs && (vs.hash === undefined || contentHash(vs.json) !== vs.hash)) vs = null;
+    }
+    if (vs) {
+      this.install(vs);
+      this.unpublished = undefined;
+      if (tier && vs.hash && vs.epoch !== undefined) {
+        await tier.writeSnapshot({ version: vs.version, hash: vs.hash, epoch: vs.epoch }, vs.json).catch(() => this.stats.tierErrors++);
+      }
+      return;
+    }
     this.stats.storeSnapshots++;
-    let vs: VersionedSnapshot | null;
     try {
       // Another lineage: ask for the whole snapshot whatever our version.
       vs = await this.opts.store().snapshot(live && live.epoch === head.epoch ? live.version : undefined);

@@ -17,8 +17,8 @@ import { buildAuthorizer, type Authorizer } from "../../policy/authz/index.js";
 import { buildJwtAuthenticator, type JwtAuthenticator } from "../../policy/jwt/index.js";
 import type { ConcurrencyLimiter } from "../../policy/concurrency-limit.js";
 import { buildBalancer, type Balancer } from "../../policy/load-balancer/index.js";
-import { CircuitView, type CircuitSnapshot } from "../../policy/outlier/index.js";
-import { buildRateLimiter, type RateLimiter } from "../../policy/ratelimit/index.js";
+import { CircuitView, relayName, type CircuitSnapshot } from "../../policy/outlier/index.js";
+import { buildRateLimiter, leasingStore, type RateLimiter } from "../../policy/ratelimit/index.js";
 import { compileRegexRewrite, type CompiledRegexRewrite } from "../../policy/rewrite.js";
 import { rateLimiterStore } from "../../durable/rate-limiter.js";
 import { buildRouter, type Router } from "../../router/index.js";
@@ -95,7 +95,7 @@ export function hydrate(snapshot: Snapshot, env: Env, isolate: IsolateState, ver
   const security = snapshot.policySets.map((set) => hydrateSecurity(set, mesh, isolate));
   const rateLimiter = buildRateLimiter(snapshot.rateLimits, {
     local: isolate.localCounters,
-    global: env.RATE_LIMITER ? rateLimiterStore(env.RATE_LIMITER) : undefined,
+    global: env.RATE_LIMITER ? leasingStore(rateLimiterStore(env.RATE_LIMITER), isolate.leases) : undefined,
   });
   const defaultRetry = snapshot.defaultRetryPolicy;
   return {
@@ -145,10 +145,11 @@ function hydrateCluster(cluster: Cluster, env: Env, isolate: IsolateState): Clus
     circuit = isolate.circuits.get(cluster.name);
     if (circuit) circuit.update(outlier, balancer.keys);
     else {
-      const stub = () => env.CIRCUIT.getByName(cluster.name);
+      // Through this location's relay (docs/scale.md): the cluster's Circuit sees one caller per location.
+      const relay = () => env.CIRCUIT.getByName(relayName(isolate.location ?? "local", cluster.name));
       circuit = new CircuitView({
-        fetchState: () => stub().state() as Promise<CircuitSnapshot>,
-        sendReports: (batch) => stub().report(batch) as Promise<CircuitSnapshot>,
+        fetchState: () => relay().relay(cluster.name, undefined) as Promise<CircuitSnapshot>,
+        sendReports: (batch) => relay().relay(cluster.name, batch) as Promise<CircuitSnapshot>,
         now: () => Date.now(),
         config: outlier,
         hosts: balancer.keys,

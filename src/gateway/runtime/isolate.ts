@@ -9,7 +9,7 @@ import { ConcurrencyLimiters } from "../../policy/concurrency-limit.js";
 import { InflightRequests } from "../../policy/load-balancer/index.js";
 import type { CircuitView } from "../../policy/outlier/index.js";
 import { JwksStore } from "../../policy/jwt/index.js";
-import { LocalCounters } from "../../policy/ratelimit/index.js";
+import { LeaseBook, LocalCounters } from "../../policy/ratelimit/index.js";
 import { SpanExporter } from "../tracing/span-exporter.js";
 
 export interface IsolateState {
@@ -18,8 +18,12 @@ export interface IsolateState {
   /** Outlier-detection views by cluster name. */
   readonly circuits: Map<string, CircuitView>;
   readonly localCounters: LocalCounters;
+  /** Global-limit budget lent to this isolate by the RateLimiter objects (lease-book.ts). */
+  readonly leases: LeaseBook;
   /** Remote JWKS, shared by every snapshot's authenticators (a new config does not refetch keys). */
   readonly jwks: JwksStore;
+  /** The Cloudflare location (colo) this isolate runs in, from its first request's `cf.colo`. */
+  location?: string;
   /** Finished spans waiting for their batch to be exported. */
   readonly spans: SpanExporter;
   /** Istio's MeshConfig subset from the MESH_CONFIG var, parsed when the var changes. */
@@ -33,6 +37,7 @@ export function createIsolateState(): IsolateState {
     concurrency: new ConcurrencyLimiters(),
     circuits: new Map(),
     localCounters: new LocalCounters(),
+    leases: new LeaseBook(),
     jwks: new JwksStore(),
     spans: new SpanExporter(),
     meshConfig(env) {

@@ -25,10 +25,12 @@ type Served = LiveConfig & { readonly epoch?: number };
 let currentEnv: Env | undefined;
 let currentTier: (() => ConfigTier | undefined) | undefined;
 let currentStore: (() => ConfigStoreApi) | undefined;
+let currentReplica: (() => Pick<ConfigStoreApi, "replica">) | undefined;
 
 const follower = new ConfigFollower<Served>({
   store: () => currentStore!(),
   tier: () => currentTier?.(),
+  replica: () => currentReplica?.(),
   install: (vs) => Object.assign(hydrate(JSON.parse(vs.json) as Snapshot, currentEnv!, isolate, vs.version), { epoch: vs.epoch }),
   now: () => Date.now(),
 });
@@ -44,6 +46,8 @@ export interface StoreAccess {
   store(): ConfigStoreApi;
   /** The location tier (absent: every check asks the store). */
   tier?: () => ConfigTier | undefined;
+  /** A snapshot read replica (absent: snapshots load from the store). */
+  replica?: () => Pick<ConfigStoreApi, "replica">;
   waitUntil(p: Promise<unknown>): void;
 }
 
@@ -55,6 +59,7 @@ export function liveConfig(access: StoreAccess): LiveConfig | Promise<LiveConfig
   currentEnv = access.env;
   currentStore = access.store;
   currentTier = access.tier;
+  currentReplica = access.replica;
   return follower.serve(access.waitUntil, (e) => console.error("config refresh failed; serving version", follower.current?.version, e));
 }
 
@@ -63,6 +68,7 @@ export async function refreshNow(access: StoreAccess): Promise<LiveConfig> {
   currentEnv = access.env;
   currentStore = access.store;
   currentTier = access.tier;
+  currentReplica = access.replica;
   await follower.refresh();
   return follower.current!;
 }

@@ -24,7 +24,21 @@ export interface CircuitSnapshot {
 }
 
 export interface CircuitApi {
-  /** Applies the outcomes in order and answers the resulting state. */
-  report(batch: CircuitReport): Promise<CircuitSnapshot>;
+  /** Applies the outcomes in order and answers the resulting state. `now` is for tests and the simulation. */
+  report(batch: CircuitReport, now?: number): Promise<CircuitSnapshot>;
   state(): Promise<CircuitSnapshot>;
+  /**
+   * Location relay (an object named `relayName(location, cluster)`): buffers the batch and answers the
+   * cluster's shared state as last seen, forwarding what it holds to the cluster's Circuit at most once
+   * per `RELAY_FORWARD_MS` (docs/scale.md).
+   */
+  relay(cluster: string, batch: CircuitReport | undefined, now?: number): Promise<CircuitSnapshot>;
+}
+
+/** A relay forwards to the cluster's Circuit at most this often (and re-reads its state as often). */
+export const RELAY_FORWARD_MS = 1000;
+
+/** The name of the relay object of `cluster` in `location` (a Cloudflare colo code). */
+export function relayName(location: string, cluster: string): string {
+  return `relay:${location}:${cluster}`;
 }

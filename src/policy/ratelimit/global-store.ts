@@ -3,6 +3,7 @@
  * by the RateLimiter Durable Object (src/durable/rate-limiter.ts `rateLimiterStore`). Injected, so the
  * policy stays free of Workers APIs and tests can count calls or make them fail.
  */
+import type { GiveBack } from "./lease.js";
 import type { Limit } from "./limit.js";
 
 export interface GlobalTake {
@@ -10,6 +11,10 @@ export interface GlobalTake {
   rule: string;
   limit: Limit;
   cost: number;
+  /** The caller's recent requests per second on this counter: asks for a lease sized by it (lease.ts). */
+  rate?: number;
+  /** Unused units of the caller's earlier lease, given back (before this take). */
+  giveBack?: GiveBack;
 }
 
 export interface GlobalTakeResult {
@@ -17,6 +22,14 @@ export interface GlobalTakeResult {
   remaining: number;
   resetMs: number;
   limit: number;
+  /** Units lent beyond this request (already counted as taken). */
+  leased?: number;
+  /** How long the lent units may be used, from when the call was sent (ms). */
+  leaseMs?: number;
+  /** The window the lease belongs to (to give units back with). */
+  window?: number;
+  /** Answered from this isolate's lease, without a call. */
+  local?: boolean;
 }
 
 export interface GlobalRateLimitStore {

@@ -20,3 +20,5 @@ export {
 } from "./rate-limiter.js";
 export type { RateLimitRequest } from "./request.js";
 export { type RateLimitTable } from "../../config/compile/rate-limit-table.js";
+export { LeaseBook, leasingStore, shardCount, shareOf, MAX_SHARDS, SHARD_RATE } from "./lease-book.js";
+export { grantLease, giveBack, leaseHorizonMs, leasable, wantedUnits, LEASE_MIN_LIMIT, type GiveBack } from "./lease.js";

@@ -161,8 +161,9 @@ export function buildRateLimiter(table: RateLimitTable | undefined, deps: RateLi
     let globalCalls = 0;
     {
       const shards = groupByShard(global);
-      globalCalls = deps.global ? shards.length : 0;
       const results = await Promise.all(shards.map((s) => callShard(deps.global, s)));
+      // Answers from this isolate's lease (lease-book.ts) made no call.
+      globalCalls = deps.global ? results.filter((r) => !r?.every((t) => t.local)).length : 0;
       shards.forEach((s, i) => {
         const r = results[i];
         const policy = s.policy.entry;
