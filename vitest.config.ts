@@ -16,8 +16,10 @@
  * admin test helper; test/projects.ts lists the rest by that rule (test/architecture/vitest-projects.test.ts
  * checks the list against the files, both ways).
  *
- * Two files at a time (`maxWorkers: 2`; vitest's default on 2 cores is 1): the gateway files spend much
- * of their time waiting (runtime start, origins, timers), not computing. Files share the loopback
+ * `isthmus-unit` runs first, all its files in one run of one runtime (`maxWorkers: 1`: vitest hands a
+ * non-isolated single worker every file at once); then the isolated files, two at a time (vitest's
+ * default on 2 cores is one): they spend much of their time waiting (runtime start, module loading,
+ * origins), not computing. ISTHMUS_TEST_WORKERS=1 runs them one at a time. Files share the loopback
  * origins of test/global-setup.ts, so a test keys what it asks them to remember (x-test-key, /flaky/<key>).
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
@@ -76,18 +78,27 @@ export function workerd(name: string) {
 }
 
 const common = { testTimeout: 20_000, hookTimeout: 30_000 };
+/** Isolated files run this many at a time (ISTHMUS_TEST_WORKERS overrides). */
+const WORKERS = Number(process.env.ISTHMUS_TEST_WORKERS ?? 2);
 
 export default defineConfig({
   test: {
-    maxWorkers: 2,
     projects: [
       {
         plugins: [workerd("isthmus")],
-        test: { ...common, name: "isthmus", include: ISOLATED_TEST_FILES, globalSetup: ["./test/global-setup.ts"] },
+        test: {
+          ...common,
+          name: "isthmus",
+          include: ISOLATED_TEST_FILES,
+          globalSetup: ["./test/global-setup.ts"],
+          maxWorkers: WORKERS,
+          sequence: { groupOrder: 1 },
+        },
       },
       {
         plugins: [workerd("isthmus-unit")],
-        test: { ...common, name: "isthmus-unit", include: ["test/**/*.test.ts"], exclude: ISOLATED_TEST_FILES, isolate: false },
+        // One runtime, every file in one run (vitest batches non-isolated files when maxWorkers is 1).
+        test: { ...common, name: "isthmus-unit", include: ["test/**/*.test.ts"], exclude: ISOLATED_TEST_FILES, isolate: false, maxWorkers: 1, sequence: { groupOrder: 0 } },
       },
     ],
   },

@@ -73,6 +73,7 @@ export async function fixedRate(o) {
   for (const [k, v] of Object.entries(o.headers ?? {})) args.push("--header", `${k}: ${v}`);
   if (o.requestModule) args.push("--request-module", o.requestModule);
   const [cmd, argv] = pinned(o.cpu, process.execPath, args);
-  const out = await run(cmd, argv, (o.seconds + o.warmup + 30) * 1000, o.env);
+  // Generous: on a loaded machine a slow scenario (g) drains its backlog after the phase.
+  const out = await run(cmd, argv, (o.seconds + o.warmup + 90) * 1000, o.env);
   return JSON.parse(out.trim().split("\n").at(-1));
 }

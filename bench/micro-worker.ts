@@ -385,13 +385,15 @@ async function destinationBench(url: URL): Promise<unknown> {
     }
     n *= 4;
   }
+  // Seven batches: on a shared machine preemption only ever adds time, so the minimum is reported too.
   const samples: number[] = [];
-  for (let k = 0; k < 3; k++) samples.push(((await batch(n)) / n) * 1000);
+  for (let k = 0; k < 7; k++) samples.push(((await batch(n)) / n) * 1000);
   return {
     policies,
-    method: `await destinationStage() per forwarded request, batches of ≥${batchMs} ms timed across I/O (ms clock), minus an empty batch, median of 3 (µs)`,
+    method: `await destinationStage() per forwarded request, batches of ≥${batchMs} ms timed across I/O (ms clock), minus an empty batch, median and min of 7 (µs)`,
     inert: security.inert,
     us: median(samples),
+    minUs: Math.min(...samples),
     samples,
   };
 }

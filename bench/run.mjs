@@ -406,6 +406,8 @@ async function micro(built, wrangler) {
     };
     destination.noneUs = destination.none.us;
     destination.tenUs = destination.ten.us;
+    destination.noneMinUs = destination.none.minUs;
+    destination.tenMinUs = destination.ten.minUs;
     return { compile, match, ops, jwt, destination };
   } finally {
     await server.stop();
