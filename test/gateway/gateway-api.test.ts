@@ -140,7 +140,7 @@ spec:
 - filters: [{type: RequestMirror, requestMirror: {backendRef: {name: scripted, port: 80}}}]
   backendRefs: [{name: echo, port: 80}]`),
   route("timeout", `rules:
-- timeouts: {request: 200ms}
+- timeouts: {request: 1s}
   backendRefs: [{name: scripted, port: 80}]`),
   route("retry", `rules:
 - retry: {attempts: 2, codes: [503]}
@@ -190,7 +190,7 @@ describe("Gateway API through the gateway (conformance cases)", () => {
   });
 
   it("HTTPRouteTimeoutRequest: 504 after timeouts.request", async () => {
-    const res = await call("timeout.gwapi.example", "/slow/400");
+    const res = await call("timeout.gwapi.example", "/slow/2500");
     expect(res.status).toBe(504);
     expect((await call("timeout.gwapi.example", "/slow/10")).status).toBe(200);
   });
