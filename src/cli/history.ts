@@ -2,6 +2,7 @@
  * `isthmus history` and `isthmus rollback VERSION`: the ConfigStore keeps the last 50 versions; a
  * rollback makes a new version holding the resources of an old one (DESIGN §4, issue 2 item 4).
  */
+import { printListing } from "./listing.js";
 import type { HistoryEntry } from "../config/store-api.js";
 import { serverErrorLines } from "./admin-client.js";
 import { applyResponseOf, printApplyResults } from "./apply.js";
@@ -25,27 +26,17 @@ export const historyCommand: Command = {
   flags: [
     { name: "output", short: "o", kind: "string", value: "FORMAT", choices: ["table", "yaml", "json"], help: "Output format", default: "table" },
   ],
-  async run(ctx) {
-    const client = await ctx.client();
-    const res = await client.get("/history");
-    if (!res.ok) {
-      for (const line of serverErrorLines(res)) ctx.err(line);
-      return EXIT.error;
-    }
-    const format = stringFlag(ctx.flags, "output");
-    if (format === "json") ctx.io.stdout(toJson(res.body));
-    else if (format === "yaml") ctx.io.stdout(toYaml(res.body));
-    else {
-      const items = historyItems(res.body);
+  run: (ctx) =>
+    printListing(ctx, "/history", (body) => {
+      const items = historyItems(body);
       if (items.length === 0) {
         ctx.err("No config versions yet: apply something first.");
         return EXIT.ok;
       }
       const rows = items.map((h) => [String(h.version), shortTime(h.createdAt), String(h.cause ?? "-"), String(h.resources ?? "-")]);
       ctx.io.stdout(renderTable(["VERSION", "CREATED", "CAUSE", "RESOURCES"], rows));
-    }
-    return EXIT.ok;
-  },
+      return EXIT.ok;
+    }),
 };
 
 /** The history entries of a `/history` answer, oldest first; entries without a numeric version are skipped. */

@@ -4,6 +4,7 @@
  * gateway's mesh entrypoint, and prints the ServiceEntry that registers the member. `--write` changes
  * the file. The work is src/cli/inject-core.ts; this file reads the inputs and prints.
  */
+import { readInputText } from "./read-input.js";
 import { kindInfo } from "../config/resource.js";
 import { resourcePath, serverErrorLines } from "./admin-client.js";
 import { CliError, EXIT, type Command, type CommandContext } from "./command.js";
@@ -47,9 +48,9 @@ Examples:
     const port = Number(stringFlag(ctx.flags, "port") ?? "80");
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`invalid --port ${JSON.stringify(stringFlag(ctx.flags, "port"))}: must be 1-65535`);
 
-    const member = await readOne(ctx, memberFile);
+    const member = await readInputText(ctx, memberFile);
     const gatewayFile = stringFlag(ctx.flags, "gateway-config") ?? "wrangler.toml";
-    const gateway = parseConfig(await readOne(ctx, gatewayFile), gatewayFile);
+    const gateway = parseConfig(await readInputText(ctx, gatewayFile), gatewayFile);
     parseConfig(member, memberFile); // report a broken member config with its name before anything else
     const registry = await loadRegistry(ctx);
     if (registry === undefined) return EXIT.error;
@@ -78,16 +79,6 @@ Examples:
     return EXIT.ok;
   },
 };
-
-async function readOne(ctx: CommandContext, path: string): Promise<string> {
-  try {
-    const [input] = await ctx.io.readInputs([path]);
-    if (!input) throw new Error(`the path ${JSON.stringify(path)} is not a file`);
-    return input.text;
-  } catch (e) {
-    throw new CliError(`error: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
 
 export function parseConfig(text: string, file: string): WranglerConfig {
   try {

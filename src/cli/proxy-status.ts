@@ -2,10 +2,8 @@
  * `isthmus proxy-status`, like `istioctl proxy-status`: which config version each gateway isolate
  * serves, where, and whether it is the ConfigStore's current one (`GET {prefix}/proxy-status`).
  */
-import { serverErrorLines } from "./admin-client.js";
+import { printListing } from "./listing.js";
 import { EXIT, type Command } from "./command.js";
-import { stringFlag } from "./flags.js";
-import { toJson, toYaml } from "./resource-printer.js";
 import { renderTable } from "./table.js";
 
 interface Row { proxy?: unknown; location?: unknown; version?: unknown; status?: unknown; lastSeenMs?: unknown }
@@ -20,24 +18,14 @@ version it serves), STATUS (SYNCED when that is the ConfigStore's current versio
   flags: [
     { name: "output", short: "o", kind: "string", value: "FORMAT", choices: ["table", "yaml", "json"], help: "Output format", default: "table" },
   ],
-  async run(ctx) {
-    const client = await ctx.client();
-    const res = await client.get("/proxy-status");
-    if (!res.ok) {
-      for (const line of serverErrorLines(res)) ctx.err(line);
-      return EXIT.error;
-    }
-    const format = stringFlag(ctx.flags, "output");
-    if (format === "json") ctx.io.stdout(toJson(res.body));
-    else if (format === "yaml") ctx.io.stdout(toYaml(res.body));
-    else {
-      const body = (res.body ?? {}) as { version?: unknown; proxies?: unknown };
+  run: (ctx) =>
+    printListing(ctx, "/proxy-status", (raw) => {
+      const body = (raw ?? {}) as { version?: unknown; proxies?: unknown };
       const proxies = Array.isArray(body.proxies) ? (body.proxies as Row[]) : [];
       ctx.out(`config version: ${String(body.version ?? "unknown")}`);
       const rows = proxies.map((p) => [String(p.proxy ?? "-"), String(p.location ?? "-"), String(p.version ?? "-"), String(p.status ?? "-"),
         typeof p.lastSeenMs === "number" ? new Date(p.lastSeenMs).toISOString().replace(/\.\d+Z$/, "Z") : "-"]);
       ctx.io.stdout(renderTable(["NAME", "LOCATION", "VERSION", "STATUS", "LAST SEEN"], rows));
-    }
-    return EXIT.ok;
-  },
+      return EXIT.ok;
+    }),
 };

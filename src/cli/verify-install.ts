@@ -4,6 +4,7 @@
  * what cannot work. The checks are src/cli/verify-install-core.ts; this file gathers the inputs and prints.
  * Exit code 1 when there is an error.
  */
+import { readInputText } from "./read-input.js";
 import { kindInfo } from "../config/resource.js";
 import { resourcePath } from "./admin-client.js";
 import { CliError, EXIT, type Command, type CommandContext } from "./command.js";
@@ -42,9 +43,9 @@ Examples:
   async run(ctx) {
     if (ctx.positionals.length) throw new UsageError(`verify-install takes no arguments (got ${ctx.positionals.join(" ")}): use --member FILE`);
     const gatewayFile = stringFlag(ctx.flags, "gateway-config") ?? "wrangler.toml";
-    const gateway = { file: gatewayFile, config: parseConfig(await readText(ctx, gatewayFile), gatewayFile) };
+    const gateway = { file: gatewayFile, config: parseConfig(await readInputText(ctx, gatewayFile), gatewayFile) };
     const members = [];
-    for (const file of listFlag(ctx.flags, "member")) members.push({ file, config: parseConfig(await readText(ctx, file), file) });
+    for (const file of listFlag(ctx.flags, "member")) members.push({ file, config: parseConfig(await readInputText(ctx, file), file) });
 
     const offline = boolFlag(ctx.flags, "offline");
     let server: ServerProbe | undefined;
@@ -74,16 +75,6 @@ Examples:
 function line(f: VerifyFinding): string {
   const mark = f.level === "OK" ? "✔" : f.level === "Error" ? "Error:" : "Warning:";
   return `${mark} [${f.subject}] ${f.message}`;
-}
-
-async function readText(ctx: CommandContext, path: string): Promise<string> {
-  try {
-    const [input] = await ctx.io.readInputs([path]);
-    if (!input) throw new Error(`the path ${JSON.stringify(path)} is not a file`);
-    return input.text;
-  } catch (e) {
-    throw new CliError(`error: ${e instanceof Error ? e.message : String(e)}`);
-  }
 }
 
 /** One admin call without credentials: how the gateway guards its admin API. Undefined when unreachable. */
