@@ -33,14 +33,10 @@ export interface AccessLogEntry {
   env?: Record<string, unknown>;
 }
 
-const celCache = new Map<string, CelProgram>();
-const cel = (expr: string): CelProgram => {
-  let p = celCache.get(expr);
-  if (!p) celCache.set(expr, (p = compileCel(expr)));
-  return p;
-};
-
-/** Compiles the CEL operators of a format ahead of the first request. */
+/**
+ * Compiles a format's getters (CEL programs included) ahead of the first request. Formats belong to the
+ * parsed MESH_CONFIG, which lives as long as the isolate; the compiled getters are kept beside them.
+ */
 export function prepareFormat(format: AccessLogFormat): void {
   for (const f of format.kind === "text" ? [format.format] : Object.values(format.labels)) compile(f);
 }
@@ -154,7 +150,7 @@ function rawGetter(op: FormatOperator): Getter {
       };
     }
     case "CEL": {
-      const program = cel(op.args![0]!);
+      const program: CelProgram = compileCel(op.args![0]!);
       return (e) => celString(program.eval(e.attributes()));
     }
     default: return () => undefined; // connection-level operators with no meaning in a Worker (TLS versions, local addresses)
