@@ -96,6 +96,52 @@ export function meshResources(routes) {
   return { base, virtualServices };
 }
 
+/** Route i's match as a Gateway API HTTPRouteMatch (the same paths and headers as `routeMatch(i)`). */
+export function httpRouteMatch(i) {
+  switch (i % 10) {
+    case 7:
+      return { path: { type: "Exact", value: `/svc${i}/items` } };
+    case 8:
+      return { path: { type: "RegularExpression", value: `/svc${i}/v[0-9]+/.*` } };
+    case 9:
+      return { path: { type: "PathPrefix", value: `/svc${i}` }, headers: [{ name: "x-tenant", value: `t${i}` }] };
+    default:
+      return { path: { type: "PathPrefix", value: `/svc${i}` } };
+  }
+}
+
+/** The name explain reports for route i written as HTTPRoute `r<i>` (rule 0, match 0). */
+export const httpRouteName = (i) => `${BENCH_NAMESPACE}.r${i}.0.0`;
+
+/**
+ * The same table as `meshResources(routes)`, written with the Kubernetes Gateway API (scenario i): a
+ * Gateway of Istio's class with one HTTP listener for the bench host, and one HTTPRoute per route (the
+ * CRD allows 16 rules per HTTPRoute; one each keeps the names simple) whose backend is the origin Service.
+ */
+export function gatewayApiResources(routes) {
+  const { base } = meshResources(0);
+  const serviceEntry = base.find((r) => r.kind === "ServiceEntry");
+  const gateway = {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "Gateway",
+    metadata: { name: "bench-gateway", namespace: BENCH_NAMESPACE },
+    spec: { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP", hostname: BENCH_HOST }] },
+  };
+  const httpRoutes = [];
+  for (let i = 0; i < routes; i++) {
+    httpRoutes.push({
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "HTTPRoute",
+      metadata: { name: `r${i}`, namespace: BENCH_NAMESPACE },
+      spec: {
+        parentRefs: [{ name: "bench-gateway" }],
+        rules: [{ matches: [httpRouteMatch(i)], backendRefs: [{ name: "origin", port: 80 }] }],
+      },
+    });
+  }
+  return { base: [gateway, serviceEntry], virtualServices: httpRoutes };
+}
+
 /** Splits resources into JSON bodies of at most `maxBytes` each. */
 export function applyBatches(resources, maxBytes = 900_000) {
   const batches = [];

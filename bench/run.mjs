@@ -29,7 +29,7 @@ import { costLadder, renderCosts } from "./cost-ladder.mjs";
 import { analyzeTrace } from "./durable-object-calls.mjs";
 import { autocannonLoad, fixedRate, wrk } from "./load.mjs";
 import { autocannonVersion } from "./closed-loop.mjs";
-import { applyBatches, BENCH_HOST, meshResources } from "./mesh-config.mjs";
+import { applyBatches, BENCH_HOST, gatewayApiResources, meshResources } from "./mesh-config.mjs";
 import { microTargets, renderReport, summarize } from "./report.mjs";
 import { MICRO_ROUTES, MICRO_TARGETS, SCENARIOS } from "./scenarios.mjs";
 import { loadAverage, machineCounters, machineInfo, machineShare, processCpuSeconds, processSchedstat, runDelay, tryRun } from "./system.mjs";
@@ -258,7 +258,7 @@ async function prepare(scenario, proc, token) {
   const server = await proc.start();
   let version;
   try {
-    const { base, virtualServices } = meshResources(scenario.routes);
+    const { base, virtualServices } = (scenario.gatewayApi ? gatewayApiResources : meshResources)(scenario.routes);
     const extra = (await scenario.resources?.(scenario.routes)) ?? [];
     const t0 = performance.now();
     for (const body of applyBatches([...base, ...virtualServices, ...extra])) {

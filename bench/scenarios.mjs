@@ -28,7 +28,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { middleRoute, requestFor } from "./mesh-config.mjs";
+import { httpRouteName, middleRoute, requestFor } from "./mesh-config.mjs";
 import { BENCH_AUDIENCE, BENCH_CLIENT_IP, BENCH_ISSUER, benchSigner, destinationPolicies, fullChainResources, rateLimitPolicy } from "./security-config.mjs";
 
 const gatewayRequest = (routes) => requestFor(middleRoute(routes));
@@ -60,6 +60,11 @@ const SECURITY_PHASES = { warmup: 1, sat: 4, fixed: 3 };
 
 /** Zero awaited DO calls per request in steady state (DESIGN §5): config and circuit state come from isolate memory. */
 const NO_AWAITED_DO_CALL = { label: "awaited DO calls/request (steady) = 0", metric: "do.maxAwaitedPerRequest", max: { value: 0 } };
+
+/** A mesh-wide Telemetry resource (root namespace) with `spec`. */
+function telemetry(spec) {
+  return { apiVersion: "telemetry.istio.io/v1", kind: "Telemetry", metadata: { name: "mesh-default", namespace: "istio-system" }, spec };
+}
 
 export const SCENARIOS = [
   {
@@ -93,6 +98,21 @@ export const SCENARIOS = [
     ],
   },
   {
+    id: "i",
+    title: "(c) with the routes written as Gateway API HTTPRoutes",
+    workers: ["origin", "gateway"],
+    entry: "gateway",
+    routes: 100,
+    gatewayApi: true,
+    request: gatewayRequest(100),
+    expectRoute: httpRouteName(middleRoute(100)),
+    targets: [
+      // Issue 9: the same route table costs within 5 % of the VirtualService figure.
+      { label: "CPU/request ≤ 1.05 × (c)", metric: "sat.cpuUsPerReq", max: { ratio: 1.05, of: "c" } },
+      NO_AWAITED_DO_CALL,
+    ],
+  },
+  {
     id: "d",
     title: "Isthmus, 10,000 routes → origin",
     workers: ["origin", "gateway"],
@@ -104,6 +124,35 @@ export const SCENARIOS = [
       { label: "CPU/request ≤ 1.3 × floor", metric: "sat.cpuUsPerReq", max: { ratio: 1.3 } },
       NO_AWAITED_DO_CALL,
     ],
+  },
+
+  // ── Issue 8 (observability): what metrics and the access log cost, on (c)'s table. ──────────────────
+  // (j) − (k) is the cost of Istio's metrics (source and destination reporters) plus one access-log line
+  // in Istio's default text format; trace context handling (unsampled) runs in both.
+  {
+    id: "j",
+    title: "(c) + access log on (Istio's default text format, one line per request)",
+    workers: ["origin", "gateway"],
+    entry: "gateway",
+    routes: 100,
+    resources: () => [telemetry({ accessLogging: [{ providers: [{ name: "envoy" }] }] })],
+    request: gatewayRequest(100),
+    expectRoute: `r${middleRoute(100)}`,
+    targets: [
+      { label: "CPU/request ≤ (k) + 5 µs (metrics + access log)", metric: "sat.cpuUsPerReq", max: { deltaUs: 5, of: "k" } },
+      NO_AWAITED_DO_CALL,
+    ],
+  },
+  {
+    id: "k",
+    title: "(c) with every metric disabled (Telemetry overrides) and no access log",
+    workers: ["origin", "gateway"],
+    entry: "gateway",
+    routes: 100,
+    resources: () => [telemetry({ metrics: [{ providers: [{ name: "prometheus" }], overrides: [{ match: { metric: "ALL_METRICS" }, disabled: true }] }] })],
+    request: gatewayRequest(100),
+    expectRoute: `r${middleRoute(100)}`,
+    targets: [NO_AWAITED_DO_CALL],
   },
 
   // ── Issue 4 (security): the stages a production gateway adds, on the 100-route table of (c). ──────
