@@ -6,8 +6,8 @@
  * `randomSamplingPercentage`, else MeshConfig `defaultConfig.tracing.sampling` (Istio's default 1%).
  *
  * `TracingSettings` is the one shape the gateway reads. `tracingFromMeshConfig` builds it from the
- * MESH_CONFIG var; `withTelemetryTracing` lays a compiled Telemetry `tracing[]` entry over it
- * (ADAPTER: the Telemetry compile fills `TelemetryTracing`; until it does, none is passed).
+ * MESH_CONFIG var; `withTelemetryTracing` lays the Telemetry `tracing[]` compiled for the gateway over it
+ * (`telemetryTracingOf` in src/gateway/tracing reads it off the snapshot's telemetry table; once per hydrate).
  *
  * The `opentelemetry` provider: `service` as for ext-authz (`binding:<NAME>`, an `http(s)://` URL, or
  * Istio's `[<ns>/]<host>` with `port`). With `http:` (Istio's OTLP/HTTP) the gateway sends protobuf to
@@ -51,7 +51,7 @@ export interface TracingSettings {
   errors: string[];
 }
 
-/** ADAPTER: what the Telemetry compile (`tracing[]` at the gateway's scope) hands the tracer. */
+/** What the Telemetry compile (`tracing[]` at the gateway's scope, CLIENT mode) hands the tracer. */
 export interface TelemetryTracing {
   /** Provider names (`providers[].name`); empty means the default providers. */
   providers?: string[];
