@@ -227,6 +227,7 @@ async function scenarioProcess(scenario, built, wrangler, token) {
         GATEWAY_LABELS: "istio=ingressgateway",
         GATEWAY_NAMESPACE: "istio-system",
         TRUST_DOMAIN: "cluster.local",
+        ...(scenario.gatewayVars ?? {}),
       };
       workers.push({
         name,

@@ -19,6 +19,7 @@
  *                    may return { env } — environment variables for wrkScript and requestModule
  *   maxSeconds       optional { warmup, sat, fixed }: shorter phases for this scenario (unless the command line sets them)
  *   peerVars         "peer" scenarios: text bindings of the hand-written gateway (bench/workers/peer.ts)
+ *   gatewayVars      gateway scenarios, optional: extra vars of the gateway Worker (e.g. MESH_CONFIG)
  *   targets          [{ label, metric, max: { ratio } | { deltaUs } | { value } }], checked per scenario;
  *                    `ratio` and `deltaUs` compare with the floor, or with scenario `of` when given
  *                    (e.g. { ratio: 0.65, of: "peer" }, { deltaUs: 80, of: "e" })
@@ -153,6 +154,25 @@ export const SCENARIOS = [
     request: gatewayRequest(100),
     expectRoute: `r${middleRoute(100)}`,
     targets: [NO_AWAITED_DO_CALL],
+  },
+  {
+    id: "l",
+    title: "(c) with every request traced (100 % sampling; server + client span exported over OTLP/HTTP)",
+    workers: ["origin", "gateway"],
+    entry: "gateway",
+    routes: 100,
+    // The origin Worker stands in for the collector (it answers the batched exports like any request).
+    gatewayVars: { MESH_CONFIG: JSON.stringify({
+      extensionProviders: [{ name: "otel", opentelemetry: { service: "binding:ORIGIN", http: { path: "/v1/traces", timeout: "1s" } } }],
+      defaultProviders: { tracing: ["otel"] },
+      defaultConfig: { tracing: { sampling: 100 } },
+    }) },
+    request: gatewayRequest(100),
+    expectRoute: `r${middleRoute(100)}`,
+    targets: [
+      { label: "CPU/request ≤ (c) + 20 µs (a sampled request's spans)", metric: "sat.cpuUsPerReq", max: { deltaUs: 20, of: "c" } },
+      NO_AWAITED_DO_CALL,
+    ],
   },
 
   // ── Issue 4 (security): the stages a production gateway adds, on the 100-route table of (c). ──────
