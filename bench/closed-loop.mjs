@@ -15,26 +15,9 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import autocannon from "autocannon";
+import { parseLoadArgs } from "./load-args.mjs";
 
-function parseArgs(argv) {
-  const out = { headers: {}, connections: 16, duration: 8 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = argv[i + 1];
-    if (a === "--url") out.url = v, i++;
-    else if (a === "--host") out.host = v, i++;
-    else if (a === "--connections") out.connections = Number(v), i++;
-    else if (a === "--duration") out.duration = Number(v), i++;
-    else if (a === "--request-module") out.requestModule = v, i++;
-    else if (a === "--header") {
-      const c = v.indexOf(":");
-      out.headers[v.slice(0, c).trim().toLowerCase()] = v.slice(c + 1).trim();
-      i++;
-    }
-  }
-  if (!out.url) throw new Error("--url is required");
-  return out;
-}
+const parseArgs = (argv) => parseLoadArgs(argv, { connections: 16, duration: 8 });
 
 /** autocannon's version, for the report. */
 export function autocannonVersion() {

@@ -18,28 +18,9 @@
  */
 import http from "node:http";
 import { pathToFileURL } from "node:url";
+import { parseLoadArgs } from "./load-args.mjs";
 
-function parseArgs(argv) {
-  const out = { headers: {}, rate: 1000, duration: 10, connections: 16, warmup: 0 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = argv[i + 1];
-    if (a === "--url") out.url = v, i++;
-    else if (a === "--host") out.host = v, i++;
-    else if (a === "--rate") out.rate = Number(v), i++;
-    else if (a === "--duration") out.duration = Number(v), i++;
-    else if (a === "--connections") out.connections = Number(v), i++;
-    else if (a === "--warmup") out.warmup = Number(v), i++;
-    else if (a === "--request-module") out.requestModule = v, i++;
-    else if (a === "--header") {
-      const c = v.indexOf(":");
-      out.headers[v.slice(0, c).trim().toLowerCase()] = v.slice(c + 1).trim();
-      i++;
-    }
-  }
-  if (!out.url) throw new Error("--url is required");
-  return out;
-}
+const parseArgs = (argv) => parseLoadArgs(argv, { rate: 1000, duration: 10, connections: 16, warmup: 0 });
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 

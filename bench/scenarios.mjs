@@ -62,6 +62,11 @@ const SECURITY_PHASES = { warmup: 1, sat: 4, fixed: 3 };
 /** Zero awaited DO calls per request in steady state (DESIGN §5): config and circuit state come from isolate memory. */
 const NO_AWAITED_DO_CALL = { label: "awaited DO calls/request (steady) = 0", metric: "do.maxAwaitedPerRequest", max: { value: 0 } };
 
+/** A gateway scenario's set-up: the gateway Worker in front of the origin, serving `routes` routes. */
+function gatewayOn(routes) {
+  return { workers: ["origin", "gateway"], entry: "gateway", routes };
+}
+
 /** A mesh-wide Telemetry resource (root namespace) with `spec`. */
 function telemetry(spec) {
   return { apiVersion: "telemetry.istio.io/v1", kind: "Telemetry", metadata: { name: "mesh-default", namespace: "istio-system" }, spec };
@@ -88,9 +93,7 @@ export const SCENARIOS = [
   {
     id: "c",
     title: "Isthmus, 100 routes → origin",
-    workers: ["origin", "gateway"],
-    entry: "gateway",
-    routes: 100,
+    ...gatewayOn(100),
     request: gatewayRequest(100),
     expectRoute: `r${middleRoute(100)}`,
     targets: [
@@ -101,9 +104,7 @@ export const SCENARIOS = [
   {
     id: "i",
     title: "(c) with the routes written as Gateway API HTTPRoutes",
-    workers: ["origin", "gateway"],
-    entry: "gateway",
-    routes: 100,
+    ...gatewayOn(100),
     gatewayApi: true,
     request: gatewayRequest(100),
     expectRoute: httpRouteName(middleRoute(100)),
@@ -116,9 +117,7 @@ export const SCENARIOS = [
   {
     id: "d",
     title: "Isthmus, 10,000 routes → origin",
-    workers: ["origin", "gateway"],
-    entry: "gateway",
-    routes: 10_000,
+    ...gatewayOn(10_000),
     request: gatewayRequest(10_000),
     expectRoute: `r${middleRoute(10_000)}`,
     targets: [
@@ -133,9 +132,7 @@ export const SCENARIOS = [
   {
     id: "j",
     title: "(c) + access log on (Istio's default text format, one line per request)",
-    workers: ["origin", "gateway"],
-    entry: "gateway",
-    routes: 100,
+    ...gatewayOn(100),
     resources: () => [telemetry({ accessLogging: [{ providers: [{ name: "envoy" }] }] })],
     request: gatewayRequest(100),
     expectRoute: `r${middleRoute(100)}`,
@@ -147,9 +144,7 @@ export const SCENARIOS = [
   {
     id: "k",
     title: "(c) with every metric disabled (Telemetry overrides) and no access log",
-    workers: ["origin", "gateway"],
-    entry: "gateway",
-    routes: 100,
+    ...gatewayOn(100),
     resources: () => [telemetry({ metrics: [{ providers: [{ name: "prometheus" }], overrides: [{ match: { metric: "ALL_METRICS" }, disabled: true }] }] })],
     request: gatewayRequest(100),
     expectRoute: `r${middleRoute(100)}`,
@@ -158,9 +153,7 @@ export const SCENARIOS = [
   {
     id: "l",
     title: "(c) with every request traced (100 % sampling; server + client span exported over OTLP/HTTP)",
-    workers: ["origin", "gateway"],
-    entry: "gateway",
-    routes: 100,
+    ...gatewayOn(100),
     // The origin Worker stands in for the collector (it answers the batched exports like any request).
     gatewayVars: { MESH_CONFIG: JSON.stringify({
       extensionProviders: [{ name: "otel", opentelemetry: { service: "binding:ORIGIN", http: { path: "/v1/traces", timeout: "1s" } } }],
@@ -181,9 +174,7 @@ export const SCENARIOS = [
   {
     id: "e",
     title: "full chain: 100 routes + ES256 JWT (cache hit) + 10 AuthorizationPolicies + local rate limit",
-    workers: ["origin", "gateway"],
-    entry: "gateway",
-    routes: 100,
+    ...gatewayOn(100),
     resources: () => fullChainResources(signer.jwks),
     // One valid token, reused: after the first request the gateway's verified-token cache answers.
     request: securedRequest(REUSED_TOKEN),
@@ -209,9 +200,7 @@ export const SCENARIOS = [
   {
     id: "f",
     title: "as (e), a different ES256 JWT on every request (cache miss)",
-    workers: ["origin", "gateway"],
-    entry: "gateway",
-    routes: 100,
+    ...gatewayOn(100),
     resources: () => fullChainResources(signer.jwks),
     // The probe and explain use the reused token; the load sends a fresh one per request.
     request: securedRequest(REUSED_TOKEN),
@@ -229,9 +218,7 @@ export const SCENARIOS = [
   {
     id: "g",
     title: "100 routes + global rate limit (RateLimiter Durable Object)",
-    workers: ["origin", "gateway"],
-    entry: "gateway",
-    routes: 100,
+    ...gatewayOn(100),
     resources: () => [rateLimitPolicy("global")],
     request: { ...gatewayRequest(100), headers: { ...gatewayRequest(100).headers, "cf-connecting-ip": BENCH_CLIENT_IP } },
     expectRoute: `r${middleRoute(100)}`,
@@ -243,9 +230,7 @@ export const SCENARIOS = [
   {
     id: "h",
     title: "(c) + 10 AuthorizationPolicies on the origin workload (destination stage)",
-    workers: ["origin", "gateway"],
-    entry: "gateway",
-    routes: 100,
+    ...gatewayOn(100),
     resources: () => destinationPolicies(),
     request: gatewayRequest(100),
     expectRoute: `r${middleRoute(100)}`,

@@ -7,7 +7,8 @@
  *
  * `TracingSettings` is the one shape the gateway reads. `tracingFromMeshConfig` builds it from the
  * MESH_CONFIG var; `withTelemetryTracing` lays the Telemetry `tracing[]` compiled for the gateway over it
- * (`telemetryTracingOf` in src/gateway/tracing reads it off the snapshot's telemetry table; once per hydrate).
+ * (`telemetryTracingOf` in src/gateway/tracing reads it off the snapshot's telemetry table; once per hydrate,
+ * over the isolate's `meshTracing`, parsed once per MESH_CONFIG value).
  *
  * The `opentelemetry` provider: `service` as for ext-authz (`binding:<NAME>`, an `http(s)://` URL, or
  * Istio's `[<ns>/]<host>` with `port`). With `http:` (Istio's OTLP/HTTP) the gateway sends protobuf to
@@ -120,23 +121,25 @@ function parseOtel(name: string, v: Record<string, unknown>, path: string, error
   return { name, service, path: rawPath.startsWith("/") ? rawPath : `/${rawPath}`, encoding: http ? "protobuf" : "json", headers, timeoutMs };
 }
 
-/** The gateway's tracing from MeshConfig alone: the first default tracing provider, the default sampling. */
-export function tracingFromMeshConfig(text: string | undefined): TracingSettings {
-  const mesh = meshTracing(text);
-  const provider = mesh.defaultProviders.map((n) => mesh.providers[n]).find((p) => p !== undefined);
-  return { provider, randomSamplingPercentage: mesh.sampling, customTags: {}, errors: mesh.errors };
-}
-
-/** A Telemetry `tracing[]` entry over the MeshConfig defaults (Istio: the Telemetry wins field by field). */
-export function withTelemetryTracing(text: string | undefined, telemetry: TelemetryTracing | undefined): TracingSettings {
-  const base = tracingFromMeshConfig(text);
-  if (!telemetry) return base;
-  const mesh = meshTracing(text);
-  const named = telemetry.providers?.length ? telemetry.providers.map((n) => mesh.providers[n]).find((p) => p !== undefined) : base.provider;
+/**
+ * The gateway's tracing: the MeshConfig defaults (first default tracing provider, default sampling), with a
+ * Telemetry `tracing[]` entry over them when one applies (Istio: the Telemetry wins field by field).
+ */
+export function tracingSettings(mesh: MeshTracing, telemetry?: TelemetryTracing): TracingSettings {
+  const byDefault = mesh.defaultProviders.map((n) => mesh.providers[n]).find((p) => p !== undefined);
+  if (!telemetry) return { provider: byDefault, randomSamplingPercentage: mesh.sampling, customTags: {}, errors: mesh.errors };
+  const named = telemetry.providers?.length ? telemetry.providers.map((n) => mesh.providers[n]).find((p) => p !== undefined) : byDefault;
   return {
     provider: telemetry.disableSpanReporting ? undefined : named,
-    randomSamplingPercentage: telemetry.randomSamplingPercentage ?? base.randomSamplingPercentage,
-    customTags: { ...base.customTags, ...telemetry.customTags },
-    errors: base.errors,
+    randomSamplingPercentage: telemetry.randomSamplingPercentage ?? mesh.sampling,
+    customTags: { ...telemetry.customTags },
+    errors: mesh.errors,
   };
 }
+
+/** `tracingSettings` from MESH_CONFIG text alone. */
+export const tracingFromMeshConfig = (text: string | undefined): TracingSettings => tracingSettings(meshTracing(text));
+
+/** `tracingSettings` from MESH_CONFIG text and a Telemetry entry. */
+export const withTelemetryTracing = (text: string | undefined, telemetry: TelemetryTracing | undefined): TracingSettings =>
+  tracingSettings(meshTracing(text), telemetry);

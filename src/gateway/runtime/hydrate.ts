@@ -25,7 +25,7 @@ import { buildRouter, type Router } from "../../router/index.js";
 import type { TelemetryTable } from "../../config/compile/telemetry.js";
 import { buildTelemetryRuntime, type TelemetryRuntime } from "../../policy/telemetry/telemetry-runtime.js";
 import type { IsolateState } from "./isolate.js";
-import { withTelemetryTracing, type TracingSettings } from "../../config/tracing-settings.js";
+import { tracingSettings, type TracingSettings } from "../../config/tracing-settings.js";
 import type { SpanExporter } from "../tracing/span-exporter.js";
 import { telemetryTracingOf } from "../tracing/telemetry-tracing.js";
 
@@ -110,7 +110,7 @@ export function hydrate(snapshot: Snapshot, env: Env, isolate: IsolateState, ver
     rateLimiter,
     telemetry: snapshot.telemetry,
     telemetryRuntime: buildTelemetryRuntime(snapshot, mesh.telemetry),
-    tracing: withTelemetryTracing(env.MESH_CONFIG, telemetryTracingOf(snapshot.telemetry)),
+    tracing: tracingSettings(isolate.meshTracing(env), telemetryTracingOf(snapshot.telemetry)),
     spans: isolate.spans,
     cluster: (name) => clusters.get(name),
     retryPolicy(route, destination) {

@@ -5,6 +5,7 @@
  * Nothing here is derived from a snapshot; each snapshot's runtime (hydrate.ts) is handed this one object.
  */
 import { parseMeshConfig, type MeshConfig } from "../../config/mesh-config.js";
+import { meshTracing, type MeshTracing } from "../../config/tracing-settings.js";
 import { ConcurrencyLimiters } from "../../policy/concurrency-limit.js";
 import { InflightRequests } from "../../policy/load-balancer/index.js";
 import type { CircuitView } from "../../policy/outlier/index.js";
@@ -28,10 +29,13 @@ export interface IsolateState {
   readonly spans: SpanExporter;
   /** Istio's MeshConfig subset from the MESH_CONFIG var, parsed when the var changes. */
   meshConfig(env: Env): MeshConfig;
+  /** The MESH_CONFIG's tracing providers and defaults, parsed when the var changes. */
+  meshTracing(env: Env): MeshTracing;
 }
 
 export function createIsolateState(): IsolateState {
   let parsed: { text: string | undefined; config: MeshConfig } | undefined;
+  let tracing: { text: string | undefined; settings: MeshTracing } | undefined;
   return {
     inflight: new InflightRequests(),
     concurrency: new ConcurrencyLimiters(),
@@ -49,6 +53,11 @@ export function createIsolateState(): IsolateState {
         parsed = { text, config: result.config };
       }
       return parsed.config;
+    },
+    meshTracing(env) {
+      const text = env.MESH_CONFIG;
+      if (!tracing || tracing.text !== text) tracing = { text, settings: meshTracing(text) };
+      return tracing.settings;
     },
   };
 }
