@@ -10,7 +10,6 @@ import { parseRequestUrl } from "./chain/request-target.js";
 import { createAdminApp } from "./admin/app.js";
 import { explainRequest } from "./admin/explain.js";
 import { installSnapshot, liveConfig, type LiveConfig } from "./runtime/live-config.js";
-import { aggregatedSeries, isolateId, isolateReports } from "./runtime/metrics-flush.js";
 import { renderSeries } from "../policy/telemetry/istio-metrics.js";
 import { runChain } from "./chain/chain.js";
 import { createRequestContext, type Caller } from "./chain/request-context.js";
@@ -45,11 +44,11 @@ function adminApp(prefix: string) {
         },
         configDump: async (env, ctx) => (await liveConfig(storeAccess(env, (p) => ctx.waitUntil(p)))).snapshot,
         explain: (env, ctx, input) => explainRequest(env, ctx, input),
-        metrics: async (env) => renderSeries(await aggregatedSeries(env)),
+        metrics: async (env) => renderSeries(await isolate.metrics.aggregatedSeries(env)),
         // What isolates reported with their metric flushes, and the one answering (it may not have flushed yet).
         proxyReports: async (env, ctx, request) => {
-          const [live, reports] = await Promise.all([liveConfig(storeAccess(env, (p) => ctx.waitUntil(p))), isolateReports(env)]);
-          return withThisIsolate(reports.map((r) => ({ proxy: r.isolate, location: r.location, version: r.version, lastSeenMs: r.lastFlush })), { proxy: isolateId(), version: live.version, request });
+          const [live, reports] = await Promise.all([liveConfig(storeAccess(env, (p) => ctx.waitUntil(p))), isolate.metrics.isolateReports(env)]);
+          return withThisIsolate(reports.map((r) => ({ proxy: r.isolate, location: r.location, version: r.version, lastSeenMs: r.lastFlush })), { proxy: isolate.metrics.id(), version: live.version, request });
         },
       }),
     };

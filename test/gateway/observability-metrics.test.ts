@@ -9,7 +9,7 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { STANDARD_LABELS } from "../../src/policy/telemetry/istio-metrics.js";
 import type { MetricsAggregatorApi } from "../../src/policy/telemetry/metrics-api.js";
-import { isolateReports } from "../../src/gateway/runtime/metrics-flush.js";
+import { isolate } from "../../src/gateway/runtime/isolate.js";
 import { serve } from "../../src/gateway/index.js";
 import { admin, applyYaml, BOOKINFO_YAML, TASKS } from "../helpers/admin.js";
 import { checkPrometheusText, type Sample } from "../helpers/prometheus-text.js";
@@ -114,7 +114,7 @@ describe("Istio standard metrics, aggregated across isolates", () => {
     await exports.default.fetch("http://gw/productpage", { headers: { host: "bookinfo.local" } });
     const after = total(await scrape(), "istio_requests_total", want);
     expect(after).toBeGreaterThanOrEqual(before + 6);
-    const reports = await isolateReports(env);
+    const reports = await isolate.metrics.isolateReports(env);
     expect(reports.find((r) => r.isolate === "gone-isolate")).toMatchObject({ version: 1, location: "AMS" });
     const self = reports.find((r) => r.isolate !== "gone-isolate");
     expect(self).toMatchObject({ location: "local" });

@@ -25,6 +25,7 @@ import { buildRouter, type Router } from "../../router/index.js";
 import type { TelemetryTable } from "../../config/compile/telemetry.js";
 import { buildTelemetryRuntime, type TelemetryRuntime } from "../../policy/telemetry/telemetry-runtime.js";
 import type { IsolateState } from "./isolate.js";
+import type { MetricsReporter } from "./metrics-flush.js";
 import { tracingSettings, type TracingSettings } from "../../config/tracing-settings.js";
 import type { SpanExporter } from "../tracing/span-exporter.js";
 import { telemetryTracingOf } from "../tracing/telemetry-tracing.js";
@@ -82,6 +83,8 @@ export interface LiveConfig {
   readonly tracing: TracingSettings;
   /** The isolate's span batcher. */
   readonly spans: SpanExporter;
+  /** The isolate's metric deltas and flushes. */
+  readonly metrics: MetricsReporter;
   cluster(name: string): ClusterRuntime | undefined;
   /** The retry policy of a route toward a destination (undefined: a single attempt). */
   retryPolicy(route: Route, destination: { retryPolicy?: RetryPolicy | null } | undefined): RetryPolicy | undefined;
@@ -112,6 +115,7 @@ export function hydrate(snapshot: Snapshot, env: Env, isolate: IsolateState, ver
     telemetryRuntime: buildTelemetryRuntime(snapshot, mesh.telemetry),
     tracing: tracingSettings(isolate.meshTracing(env), telemetryTracingOf(snapshot.telemetry)),
     spans: isolate.spans,
+    metrics: isolate.metrics,
     cluster: (name) => clusters.get(name),
     retryPolicy(route, destination) {
       const p = destination?.retryPolicy !== undefined ? destination.retryPolicy : route.retryPolicy !== undefined ? route.retryPolicy : defaultRetry;

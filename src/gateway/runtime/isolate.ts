@@ -12,6 +12,7 @@ import type { CircuitView } from "../../policy/outlier/index.js";
 import { JwksStore } from "../../policy/jwt/index.js";
 import { LeaseBook, LocalCounters } from "../../policy/ratelimit/index.js";
 import { SpanExporter } from "../tracing/span-exporter.js";
+import { MetricsReporter } from "./metrics-flush.js";
 
 export interface IsolateState {
   readonly inflight: InflightRequests;
@@ -25,6 +26,8 @@ export interface IsolateState {
   readonly jwks: JwksStore;
   /** The Cloudflare location (colo) this isolate runs in, from its first request's `cf.colo`. */
   location?: string;
+  /** Istio metric deltas and their flushes to the metrics Durable Object. */
+  readonly metrics: MetricsReporter;
   /** Finished spans waiting for their batch to be exported. */
   readonly spans: SpanExporter;
   /** Istio's MeshConfig subset from the MESH_CONFIG var, parsed when the var changes. */
@@ -43,6 +46,7 @@ export function createIsolateState(): IsolateState {
     localCounters: new LocalCounters(),
     leases: new LeaseBook(),
     jwks: new JwksStore(),
+    metrics: new MetricsReporter(),
     spans: new SpanExporter(),
     meshConfig(env) {
       const text = env.MESH_CONFIG;

@@ -11,73 +11,77 @@ import { allMetricsShards, metricsShard, type IsolateReport, type MetricsAggrega
 /** At most one flush per isolate per this many ms. */
 export const FLUSH_MS = 5000;
 
-// Made on first use: workerd refuses random values in global scope (wrangler dev fails to start).
-let isolateIdValue: string | undefined;
-/** This isolate's id (its metrics shard and report). */
-export function isolateId(): string {
-  return (isolateIdValue ??= crypto.randomUUID());
-}
-export const deltas = new MetricDeltas();
-
-let lastFlush = 0;
-let flushing: Promise<void> | undefined;
-let location = "local";
-let version = 0;
-
 const shard = (env: Env, name: string) => (env.METRICS as unknown as DurableObjectNamespace).getByName(name) as unknown as MetricsAggregatorApi;
 
-/** After a request was recorded: schedules a flush when one is due (no await, no work otherwise). */
-export function maybeFlush(env: Env, waitUntil: (p: Promise<unknown>) => void, now: number, servedVersion: number, colo: string | undefined): void {
-  version = servedVersion;
-  if (colo) location = colo;
-  if (now - lastFlush < FLUSH_MS || flushing || !env.METRICS) return;
-  lastFlush = now;
-  waitUntil(flush(env));
-}
+/** One isolate's metrics: pending deltas, flush schedule and the report it sends with them (isolate state). */
+export class MetricsReporter {
+  /** Deltas recorded since the last flush. */
+  readonly deltas = new MetricDeltas();
+  private idValue: string | undefined;
+  private lastFlush = 0;
+  private flushing: Promise<void> | undefined;
+  private location = "local";
+  private version = 0;
 
-/** Sends the pending deltas (and this isolate's report) to its shard. */
-export function flush(env: Env): Promise<void> {
-  if (flushing) return flushing;
-  if (!env.METRICS) return Promise.resolve();
-  const pending = deltas.drain();
-  if (deltas.dropped) {
-    console.error(JSON.stringify({ error: "metrics: too many label sets between flushes; requests not counted", dropped: deltas.dropped }));
-    deltas.dropped = 0;
+  /** This isolate's id (its metrics shard and report), drawn on first use: workerd refuses random values at global scope. */
+  id(): string {
+    return (this.idValue ??= crypto.randomUUID());
   }
-  const report: IsolateReport = { isolate: isolateId(), version, location, lastFlush: Date.now() };
-  flushing = (async () => {
-    try {
-      await shard(env, metricsShard(isolateId())).add({ report, series: toSeries(pending) });
-    } catch (e) {
-      deltas.restore(pending);
-      console.error(JSON.stringify({ error: "metrics flush failed", message: String((e as Error)?.message ?? e) }));
-    } finally {
-      flushing = undefined;
+
+  /** After a request was recorded: schedules a flush when one is due (no await, no work otherwise). */
+  maybeFlush(env: Env, waitUntil: (p: Promise<unknown>) => void, now: number, servedVersion: number, colo: string | undefined): void {
+    this.version = servedVersion;
+    if (colo) this.location = colo;
+    if (now - this.lastFlush < FLUSH_MS || this.flushing || !env.METRICS) return;
+    this.lastFlush = now;
+    waitUntil(this.flush(env));
+  }
+
+  /** Sends the pending deltas (and this isolate's report) to its shard. */
+  flush(env: Env): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (!env.METRICS) return Promise.resolve();
+    const deltas = this.deltas;
+    const pending = deltas.drain();
+    if (deltas.dropped) {
+      console.error(JSON.stringify({ error: "metrics: too many label sets between flushes; requests not counted", dropped: deltas.dropped }));
+      deltas.dropped = 0;
     }
-  })();
-  return flushing;
-}
+    const report: IsolateReport = { isolate: this.id(), version: this.version, location: this.location, lastFlush: Date.now() };
+    this.flushing = (async () => {
+      try {
+        await shard(env, metricsShard(this.id())).add({ report, series: toSeries(pending) });
+      } catch (e) {
+        deltas.restore(pending);
+        console.error(JSON.stringify({ error: "metrics flush failed", message: String((e as Error)?.message ?? e) }));
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
+  }
 
-/**
- * The mesh-wide aggregate: every shard's cumulative series, merged. For `GET /_mesh/metrics` and the
- * mesh console's service graph (parse labels with `parseLabels`).
- */
-export async function aggregatedSeries(env: Env): Promise<Series[]> {
-  return (await readShards(env)).series;
-}
+  /**
+   * The mesh-wide aggregate: every shard's cumulative series, merged. For `GET /_mesh/metrics` and the
+   * mesh console's service graph (parse labels with `parseLabels`).
+   */
+  async aggregatedSeries(env: Env): Promise<Series[]> {
+    return (await this.readShards(env)).series;
+  }
 
-/** Every isolate that flushed in the last day (newest first): proxy-status. */
-export async function isolateReports(env: Env): Promise<IsolateReport[]> {
-  return (await readShards(env)).isolates;
-}
+  /** Every isolate that flushed in the last day (newest first): proxy-status. */
+  async isolateReports(env: Env): Promise<IsolateReport[]> {
+    return (await this.readShards(env)).isolates;
+  }
 
-async function readShards(env: Env): Promise<{ series: Series[]; isolates: IsolateReport[] }> {
-  // Without the metrics Durable Object (an older wrangler.toml), this isolate's own counts since it started.
-  if (!env.METRICS) return { series: toSeries(deltas.peek()), isolates: [] };
-  await flush(env);
-  const parts = await Promise.all(allMetricsShards().map((name) => shard(env, name).read()));
-  return {
-    series: mergeSeries(...parts.map((p) => p.series)),
-    isolates: parts.flatMap((p) => p.isolates).sort((a, b) => b.lastFlush - a.lastFlush),
-  };
+  private async readShards(env: Env): Promise<{ series: Series[]; isolates: IsolateReport[] }> {
+    // Without the metrics Durable Object (an older wrangler.toml), this isolate's own counts since it started.
+    if (!env.METRICS) return { series: toSeries(this.deltas.peek()), isolates: [] };
+    await this.flush(env);
+    const parts = await Promise.all(allMetricsShards().map((name) => shard(env, name).read()));
+    return {
+      series: mergeSeries(...parts.map((p) => p.series)),
+      isolates: parts.flatMap((p) => p.isolates).sort((a, b) => b.lastFlush - a.lastFlush),
+    };
+  }
 }

@@ -19,7 +19,6 @@ import { ALL_METRICS_MASK } from "../../../policy/telemetry/istio-metrics.js";
 import type { LabelGroup } from "../../../policy/telemetry/metric-labels.js";
 import { overriddenLabels, type LogPlan, type MetricsPlan, type ScopeRuntime } from "../../../policy/telemetry/telemetry-runtime.js";
 import type { RequestContext } from "../../chain/request-context.js";
-import { deltas, maybeFlush } from "../../runtime/metrics-flush.js";
 import { enqueueOtlpLog, type OtlpLogRecord } from "../../runtime/otlp-logs.js";
 import { defaultTextFormat, type AccessLogFormat } from "../../../config/mesh-telemetry.js";
 
@@ -50,7 +49,7 @@ function reportRequest(rc: RequestContext, response: Response): void {
     const security = rc.endpoint!.kind === "binding" || rc.cluster?.tls?.mode === "ISTIO_MUTUAL" ? "mutual_tls" : "none";
     r.recordMetrics("destination", destinationScope.metrics.server, security);
   }
-  maybeFlush(rc.env, rc.waitUntil, now, rc.live.version, r.cf?.colo);
+  rc.live.metrics.maybeFlush(rc.env, rc.waitUntil, now, rc.live.version, r.cf?.colo);
   writeDataPoint(rc, r);
   r.log(sourceScope, destinationScope);
 }
@@ -117,7 +116,7 @@ class Report {
     if (plan.off) return;
     if (plan.plain) {
       const key = reporter + " " + this.source.id + " " + this.destination.id + " " + this.response.status + " " + this.flags + " " + security + " " + this.protocol;
-      deltas.recordKeyed(key, () => `reporter="${reporter}",` + this.source.text + "," + this.destination.text + this.tail + '"' + security + '"', ALL_METRICS_MASK, this.durationMs, this.requestBytes, this.responseBytes);
+      this.rc.live.metrics.deltas.recordKeyed(key, () => `reporter="${reporter}",` + this.source.text + "," + this.destination.text + this.tail + '"' + security + '"', ALL_METRICS_MASK, this.durationMs, this.requestBytes, this.responseBytes);
       return;
     }
     // Tag overrides or disabled metrics: group the metrics that end up with the same labels.
@@ -127,7 +126,7 @@ class Report {
       const labels = overriddenLabels(pairs, m.tags, () => this.attributes());
       groups.set(labels, (groups.get(labels) ?? 0) | m.bit);
     }
-    for (const [labels, mask] of groups) deltas.record(labels, mask, this.durationMs, this.requestBytes, this.responseBytes);
+    for (const [labels, mask] of groups) this.rc.live.metrics.deltas.record(labels, mask, this.durationMs, this.requestBytes, this.responseBytes);
   }
 
   /** The REQUEST_COUNT labels under a plan (for explain). */
