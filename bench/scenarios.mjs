@@ -127,12 +127,19 @@ export const SCENARIOS = [
   },
 
   // ── Issue 8 (observability): what metrics and the access log cost, on (c)'s table. ──────────────────
-  // (j) − (k) is the cost of Istio's metrics (source and destination reporters) plus one access-log line
-  // in Istio's default text format; trace context handling (unsampled) runs in both.
+  // (j) − (k) is the cost of Istio's metrics (source and destination reporters), one access-log line
+  // in Istio's default text format and an unsampled trace context (k has no tracing provider).
   {
     id: "j",
-    title: "(c) + access log on (Istio's default text format, one line per request)",
+    title: "(c) + access log on (Istio's default text format, one line per request) + an unsampled trace context (provider at 0 %)",
     ...gatewayOn(100),
+    // A tracing provider at 0 % sampling: every request gets a trace context (ids, traceparent and B3
+    // on the upstream request) and records nothing — issue 8's "unsampled trace context".
+    gatewayVars: { MESH_CONFIG: JSON.stringify({
+      extensionProviders: [{ name: "otel", opentelemetry: { service: "binding:ORIGIN", http: { path: "/v1/traces", timeout: "1s" } } }],
+      defaultProviders: { tracing: ["otel"] },
+      defaultConfig: { tracing: { sampling: 0 } },
+    }) },
     resources: () => [telemetry({ accessLogging: [{ providers: [{ name: "envoy" }] }] })],
     request: gatewayRequest(100),
     expectRoute: `r${middleRoute(100)}`,
@@ -143,7 +150,7 @@ export const SCENARIOS = [
   },
   {
     id: "k",
-    title: "(c) with every metric disabled (Telemetry overrides) and no access log",
+    title: "(c) with every metric disabled (Telemetry overrides), no access log, no tracing provider",
     ...gatewayOn(100),
     resources: () => [telemetry({ metrics: [{ providers: [{ name: "prometheus" }], overrides: [{ match: { metric: "ALL_METRICS" }, disabled: true }] }] })],
     request: gatewayRequest(100),

@@ -24,8 +24,10 @@ export interface IsolateState {
   readonly leases: LeaseBook;
   /** Remote JWKS, shared by every snapshot's authenticators (a new config does not refetch keys). */
   readonly jwks: JwksStore;
-  /** The Cloudflare location (colo) this isolate runs in, from its first request's `cf.colo`. */
+  /** The Cloudflare location (colo) this isolate runs in, from its first edge request's `cf.colo`. */
   location?: string;
+  /** The first edge request's `cf` was read (it has no colo in local workerd; reading it again would not tell more). */
+  locationRead?: boolean;
   /** Istio metric deltas and their flushes to the metrics Durable Object. */
   readonly metrics: MetricsReporter;
   /** Finished spans waiting for their batch to be exported. */

@@ -49,7 +49,7 @@ function reportRequest(rc: RequestContext, response: Response): void {
     const security = rc.endpoint!.kind === "binding" || rc.cluster?.tls?.mode === "ISTIO_MUTUAL" ? "mutual_tls" : "none";
     r.recordMetrics("destination", destinationScope.metrics.server, security);
   }
-  rc.live.metrics.maybeFlush(rc.env, rc.waitUntil, now, rc.live.version, r.cf?.colo);
+  rc.live.metrics.maybeFlush(rc.env, rc.waitUntil, now, rc.live.version);
   writeDataPoint(rc, r);
   r.log(sourceScope, destinationScope);
 }
@@ -92,9 +92,9 @@ class Report {
   readonly responseBytes: number;
   readonly source: LabelGroup;
   readonly destination: LabelGroup;
-  readonly cf: Cf | undefined;
   readonly protocol: "http" | "grpc";
   private attrs?: Record<string, unknown>;
+  private cfRead?: { cf: Cf | undefined };
 
   constructor(readonly rc: RequestContext, readonly response: Response, now: number) {
     this.durationMs = now - rc.startedAt;
@@ -104,8 +104,13 @@ class Report {
     const labeler = rc.live.telemetryRuntime.labels;
     this.source = rc.listener === "gateway" ? labeler.gatewaySource : labeler.meshSource(rc.caller.principal, rc.caller.namespace);
     this.destination = labeler.destination(rc.cluster, rc.endpoint?.workload, rc.destination?.host, rc.upstreamCluster);
-    this.cf = (rc.request as { cf?: Cf }).cf;
     this.protocol = (rc.request.headers.get("content-type") ?? "").startsWith("application/grpc") ? "grpc" : "http";
+  }
+
+  /** `request.cf`, read only when an access log or CEL attribute needs it (each read parses it). */
+  get cf(): Cf | undefined {
+    this.cfRead ??= { cf: (this.rc.request as { cf?: Cf }).cf };
+    return this.cfRead.cf;
   }
 
   private get tail(): string {
