@@ -56,8 +56,8 @@ const opts = {
   quick,
   reps: Number(option("--reps", quick ? 1 : 3)),
   warmSeconds: Number(option("--warmup", quick ? 1 : 2)),
-  satSeconds: Number(option("--seconds", quick ? 3 : 8)),
-  fixSeconds: Number(option("--fixed-seconds", option("--seconds", quick ? 3 : 8))),
+  satSeconds: Number(option("--seconds", quick ? 3 : 6)),
+  fixSeconds: Number(option("--fixed-seconds", quick ? 2 : 3)),
   rate: Number(option("--rate", 1000)),
   satConnections: Number(option("--connections", 16)),
   fixConnections: Number(option("--fixed-connections", 16)),
@@ -79,17 +79,11 @@ if (flag("--help") || flag("-h")) {
 const log = (...a) => console.error("[bench]", ...a);
 
 /**
- * A scenario's phase lengths: the run's, shortened to the scenario's `maxSeconds` — unless the command
- * line set that length, which then applies to every scenario.
+ * A scenario's phase lengths: the run's, the same for every scenario — ratios between scenarios measured
+ * with different phase lengths are biased (a shorter warm-up leaves more JIT and heap growth in the loop).
  */
-function phasesOf(scenario) {
-  const cap = (value, max, given) => (max === undefined || given ? value : Math.min(value, max));
-  const m = scenario.maxSeconds ?? {};
-  return {
-    warmSeconds: cap(opts.warmSeconds, m.warmup, flag("--warmup")),
-    satSeconds: cap(opts.satSeconds, m.sat, flag("--seconds")),
-    fixSeconds: cap(opts.fixSeconds, m.fixed, flag("--seconds") || flag("--fixed-seconds")),
-  };
+function phasesOf() {
+  return { warmSeconds: opts.warmSeconds, satSeconds: opts.satSeconds, fixSeconds: opts.fixSeconds };
 }
 
 /**
