@@ -32,12 +32,17 @@ export interface GlobalTakeResult {
   local?: boolean;
 }
 
+/** Keeps a promise running after the response (`ctx.waitUntil`). */
+export type Background = (p: Promise<unknown>) => void;
+
 export interface GlobalRateLimitStore {
   /**
    * Takes from every counter of `takes` in the shard named `shard`, all or none (one Durable Object
    * call; exact, because the object handles one call at a time). Results in the order of `takes`.
+   * `background` (the request's `waitUntil`) runs work the request does not wait for: a leasing store
+   * renews leases ahead with it (lease-book.ts); without it, nothing is done in the background.
    */
-  take(shard: string, key: string, takes: GlobalTake[]): Promise<GlobalTakeResult[]>;
+  take(shard: string, key: string, takes: GlobalTake[], background?: Background): Promise<GlobalTakeResult[]>;
 }
 
 /** The Durable Object name of a shard: `rl:<namespace>/<policy>:<rule>:<key>`. */

@@ -2,19 +2,33 @@
  * The isolate's half of leasing (lease.ts): the units the RateLimiter lent this isolate, per counter,
  * and `leasingStore`, a GlobalRateLimitStore in front of the Durable Object that
  *
- * - answers from a lease while every counter of the call has a unit left and its lease has not ended
+ * - answers from a lease while every counter of the call has a unit left in a slice that has not ended
  *   (no call at all);
- * - otherwise calls the object once, giving back what is left of the earlier leases (at most once: an
- *   entry leaves the book when it is given back) and asking for a new lease sized by this isolate's
- *   recent rate on the counter (the object decides the size and duration);
+ * - renews ahead: when a local take leaves a counter low (under RENEW_FRACTION of the newest slice's
+ *   units, or of its time), it sends ONE renewal (cost 0, this isolate's rate) in the background
+ *   (`waitUntil`), so a busy isolate's requests never wait for the object; the renewal's units are a
+ *   new slice beside the old one — each slice keeps the end the object gave it, the one ending first
+ *   is used first;
+ * - otherwise (no usable units) calls the object, awaited — but first waits for a call already in
+ *   flight for the same counters (a renewal or another request's call) and tries the lease again, so
+ *   concurrent requests on an empty lease make one call, not one each;
+ * - gives back, with any call, the unused units of slices that have ended (those of the newest window
+ *   only: the object ignores the others), at most once (a slice leaves the book when given back);
  * - remembers a refusal until the counter resets, so traffic over a limit costs no call per request;
  * - spreads a hot counter over sub-shards (`<shard>#<i>`, each with an exact share of a fixed window's
  *   limit) when the limit's rate is high, trying a second sub-shard when the first one refuses.
  *
- * Small limits (below LEASE_MIN_LIMIT) are never lent: one exact call per admitted request, as before.
+ * Small limits (below LEASE_MIN_LIMIT) are never lent: one exact call per admitted request, as before,
+ * and concurrent requests never wait for each other's calls.
+ *
+ * Why renewing ahead keeps lease.ts's guarantees: a renewal is an ordinary lease (cost 0), so the
+ * object counts its units as taken and ends it no later than its window, measured from the renewal's
+ * own send time; the old slice keeps its own, earlier end (it is never extended by the renewal, and the
+ * renewal is never cut to the old end). What it costs: an isolate that goes quiet just after renewing
+ * strands its new slice plus at most RENEW_FRACTION of the old one.
  */
 import type { GlobalRateLimitStore, GlobalTake, GlobalTakeResult } from "./global-store.js";
-import type { GiveBack } from "./lease.js";
+import { leasable, type GiveBack } from "./lease.js";
 import type { Limit } from "./limit.js";
 
 /**
@@ -26,19 +40,53 @@ import type { Limit } from "./limit.js";
 export const SHARD_RATE = 250;
 /** Most sub-shards of one counter. */
 export const MAX_SHARDS = 256;
+/**
+ * Renew ahead when what is left of a counter's lease falls under this share of the newest slice's units,
+ * or its time left under this share of its duration. A quarter of a lease (≥ 250 ms: leases last ≥ 1 s)
+ * is ample for a renewal's round trip to an object on another continent and its durable write, while an
+ * isolate holds at most 1.25 leases (the stranding bound grows by a quarter) and a steady isolate calls
+ * 1 / (1 − ¼) ≈ 1.33 times per lease instead of once (a slice is renewed before its units or time run out).
+ */
+export const RENEW_FRACTION = 0.25;
 /** A rate below this is not sent: the lease would be empty anyway. */
 const MIN_RATE = 2;
+/** Calls in flight a request waits for (then tries its lease again) before making its own call. */
+const MAX_WAITS = 4;
 /** Entries kept before expired ones are swept. */
 const SWEEP_AT = 10_000;
 
-interface Lease {
+/** One lease of a counter: what one call lent. */
+interface Slice {
   units: number;
+  /** Units lent by the call (for the renewal threshold). */
+  granted: number;
+  /** When the call was sent (this isolate's clock): the lease's time runs from here. */
+  sentAt: number;
   /** Last moment (this isolate's clock) the units may be used. */
   usableUntil: number;
   window: number;
   /** When the counter resets (for X-RateLimit-Reset). */
   resetAt: number;
-  limit: number;
+  /** The lease ends with its fixed window: renewing before then would only get the same window's units. */
+  endsWithWindow: boolean;
+  /** A renewal was sent while this was the newest slice (one renewal per slice). */
+  renewed: boolean;
+}
+
+/** What `LeaseBook.add` records of a call's answer. */
+export interface LeaseGrant {
+  units: number;
+  sentAt: number;
+  usableUntil: number;
+  window: number;
+  resetAt: number;
+  endsWithWindow?: boolean;
+}
+
+/** A local take: per counter, the units left in its usable slices and when it resets. */
+export interface LocalTake {
+  remaining: number;
+  resetAt: number;
 }
 
 interface Rate {
@@ -48,9 +96,12 @@ interface Rate {
 }
 
 export class LeaseBook {
-  private readonly leases = new Map<string, Lease>();
+  /** Per counter, its slices ordered by end (the one ending first first). */
+  private readonly leases = new Map<string, Slice[]>();
   private readonly refusedUntil = new Map<string, number>();
   private readonly rates = new Map<string, Rate>();
+  /** Calls in flight per call key (renewals and awaited calls); settled promises that never reject. */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   private seedValue: number | undefined;
 
@@ -80,34 +131,105 @@ export class LeaseBook {
     return Math.max(r.previous, r.current);
   }
 
-  /** Takes `cost` from every lease named, all or none; undefined when one lacks units or has ended. */
-  takeLocal(ids: readonly string[], costs: readonly number[], now: number): Lease[] | undefined {
-    const found: Lease[] = [];
+  /** The recent rate on `id` (requests per second) without counting a request. */
+  rate(id: string, now: number): number {
+    const r = this.rates.get(id);
+    if (!r) return 0;
+    const second = Math.floor(now / 1000);
+    if (second === r.second) return Math.max(r.previous, r.current);
+    return second === r.second + 1 ? r.current : 0;
+  }
+
+  /**
+   * Takes `cost` from every counter named, all or none, each from its usable slice ending first;
+   * undefined when one has no usable slice with enough units.
+   */
+  takeLocal(ids: readonly string[], costs: readonly number[], now: number): LocalTake[] | undefined {
+    let found: Slice[] | undefined;
     for (let i = 0; i < ids.length; i++) {
-      const l = this.leases.get(ids[i]!);
-      if (!l || now >= l.usableUntil || l.units < costs[i]!) return undefined;
-      found.push(l);
+      const slice = usable(this.leases.get(ids[i]!), costs[i]!, now);
+      if (!slice) return undefined;
+      (found ??= []).push(slice);
     }
-    found.forEach((l, i) => (l.units -= costs[i]!));
-    return found;
+    return found!.map((s, i) => {
+      s.units -= costs[i]!;
+      return { remaining: this.usableUnits(ids[i]!, now), resetAt: s.resetAt };
+    });
   }
 
-  /** Removes a lease and answers its unused units to give back (once). */
-  release(id: string): GiveBack | undefined {
-    const l = this.leases.get(id);
-    if (!l) return undefined;
-    this.leases.delete(id);
-    return l.units > 0 ? { units: l.units, window: l.window } : undefined;
+  /**
+   * Is one of these counters low — usable units under RENEW_FRACTION of its newest slice's, or the
+   * newest slice's time left under RENEW_FRACTION of its duration — with no renewal sent for it yet?
+   */
+  low(ids: readonly string[], now: number): boolean {
+    for (const id of ids) {
+      const slices = this.leases.get(id);
+      const newest = slices && newestOf(slices);
+      if (!newest || newest.renewed) continue;
+      if (this.usableUnits(id, now) < RENEW_FRACTION * newest.granted) return true;
+      if (!newest.endsWithWindow && newest.usableUntil - now < RENEW_FRACTION * (newest.usableUntil - newest.sentAt)) return true;
+    }
+    return false;
   }
 
-  add(id: string, lease: Lease, now: number): void {
+  /** Marks the newest slices of `ids` as renewed (no second renewal on their account). */
+  renewing(ids: readonly string[]): void {
+    for (const id of ids) {
+      const slices = this.leases.get(id);
+      const newest = slices && newestOf(slices);
+      if (newest) newest.renewed = true;
+    }
+  }
+
+  /**
+   * Removes the slices of `id` that have ended and answers their unused units to give back (once):
+   * those of the newest window (the object ignores another window's units; a token bucket's are all 0).
+   */
+  release(id: string, now: number): GiveBack | undefined {
+    const slices = this.leases.get(id);
+    if (!slices) return undefined;
+    let back: GiveBack | undefined;
+    const kept = slices.filter((s) => {
+      if (now < s.usableUntil) return true;
+      if (s.units > 0) {
+        if (!back || s.window > back.window) back = { units: s.units, window: s.window };
+        else if (s.window === back.window) back.units += s.units;
+      }
+      return false;
+    });
+    if (kept.length) this.leases.set(id, kept);
+    else this.leases.delete(id);
+    return back;
+  }
+
+  /** Records a slice lent to this isolate beside the ones it holds (each keeps its own end). */
+  add(id: string, grant: LeaseGrant, now: number): void {
+    if (!(grant.units > 0) || !(grant.usableUntil > now)) return;
     if (this.leases.size >= SWEEP_AT) this.sweep(now);
-    const old = this.leases.get(id);
-    // Two calls of this isolate crossed: keep both slices, usable until the earlier end.
-    if (old && old.window === lease.window && now < old.usableUntil) {
-      lease = { ...lease, units: lease.units + old.units, usableUntil: Math.min(lease.usableUntil, old.usableUntil) };
+    const slice: Slice = { units: grant.units, granted: grant.units, sentAt: grant.sentAt, usableUntil: grant.usableUntil, window: grant.window, resetAt: grant.resetAt, endsWithWindow: grant.endsWithWindow ?? false, renewed: false };
+    const slices = this.leases.get(id);
+    if (!slices) {
+      this.leases.set(id, [slice]);
+      return;
     }
-    this.leases.set(id, lease);
+    slices.push(slice);
+    slices.sort((a, b) => a.usableUntil - b.usableUntil);
+  }
+
+  /** A call in flight for `callKey`, if any (settles, never rejects). */
+  pending(callKey: string): Promise<void> | undefined {
+    return this.inFlight.get(callKey);
+  }
+
+  /** Tracks a call for `callKey` until it settles. */
+  track(callKey: string, call: Promise<unknown>): void {
+    const settled: Promise<void> = call.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
+      if (this.inFlight.get(callKey) === settled) this.inFlight.delete(callKey);
+    });
+    this.inFlight.set(callKey, settled);
   }
 
   refused(id: string, now: number): boolean {
@@ -126,14 +248,39 @@ export class LeaseBook {
   /** Units held now (usable or not yet given back): what this isolate would strand if it died. */
   held(): number {
     let n = 0;
-    for (const l of this.leases.values()) n += l.units;
+    for (const slices of this.leases.values()) for (const s of slices) n += s.units;
+    return n;
+  }
+
+  /** Slices held for `id` (tests). */
+  slices(id: string): number {
+    return this.leases.get(id)?.length ?? 0;
+  }
+
+  private usableUnits(id: string, now: number): number {
+    let n = 0;
+    for (const s of this.leases.get(id) ?? []) if (now < s.usableUntil) n += s.units;
     return n;
   }
 
   private sweep(now: number): void {
-    for (const [id, l] of this.leases) if (now >= l.usableUntil) this.leases.delete(id);
+    for (const [id, slices] of this.leases) if (slices.every((s) => now >= s.usableUntil)) this.leases.delete(id);
     for (const [id, until] of this.refusedUntil) if (now >= until) this.refusedUntil.delete(id);
   }
+}
+
+/** The usable slice ending first with `cost` units left. */
+function usable(slices: Slice[] | undefined, cost: number, now: number): Slice | undefined {
+  if (!slices) return undefined;
+  for (const s of slices) if (now < s.usableUntil && s.units >= cost) return s;
+  return undefined;
+}
+
+/** The slice lent last. */
+function newestOf(slices: Slice[]): Slice | undefined {
+  let newest: Slice | undefined;
+  for (const s of slices) if (!newest || s.sentAt >= newest.sentAt) newest = s;
+  return newest;
 }
 
 /** Sub-shards of a call: several only when every counter is a fixed window allowing more than SHARD_RATE/s. */
@@ -158,53 +305,111 @@ export interface LeasingOptions {
 
 /**
  * A GlobalRateLimitStore that leases (see the file comment). `inner` is the one-call store of the
- * RateLimiter object (`rateLimiterStore`).
+ * RateLimiter object (`rateLimiterStore`). Renewals ahead need the request's `background` function
+ * (`ctx.waitUntil`); without one, the lease is renewed only when it runs out.
  *
  * @example buildRateLimiter(table, { local, global: leasingStore(rateLimiterStore(env.RATE_LIMITER), isolate.leases) })
  */
 export function leasingStore(inner: GlobalRateLimitStore, book: LeaseBook, opts: LeasingOptions = { now: () => Date.now() }): GlobalRateLimitStore {
+  /** Records the slices a call lent; sent at `sentAt`. */
+  const remember = (takes: readonly GlobalTake[], callIds: readonly string[], results: readonly GlobalTakeResult[], sentAt: number) => {
+    results.forEach((r, j) => {
+      if (r.leased && r.leased > 0 && r.leaseMs && r.leaseMs > 0) {
+        const endsWithWindow = takes[j]!.limit.type === "fixedWindow" && r.leaseMs >= r.resetMs;
+        book.add(callIds[j]!, { units: r.leased, sentAt, usableUntil: sentAt + r.leaseMs, window: r.window ?? 0, resetAt: sentAt + r.resetMs, endsWithWindow }, opts.now());
+      }
+    });
+  };
+
   return {
-    async take(shard, key, takes) {
-      const now = opts.now();
+    async take(shard, key, takes, background) {
+      let now = opts.now();
       const n = shardCount(takes);
       const first = n > 1 ? book.seed % n : 0;
-      const rates = takes.map((t) => book.observe(`${shard}|${key}|${t.rule}`, now));
+      const rateIds = takes.map((t) => `${shard}|${key}|${t.rule}`);
+      for (const id of rateIds) book.observe(id, now);
       const order = n > 1 ? [first, (first + 1) % n] : [0];
       const name = (i: number) => (n > 1 ? `${shard}#${i}` : shard);
       const ids = (i: number) => takes.map((t) => `${name(i)}|${key}|${t.rule}`);
+      const costs = takes.map((t) => t.cost);
       const full = takes.map((t) => (t.limit.type === "fixedWindow" ? t.limit.requests : t.limit.maxTokens));
+      // Only leasable limits coalesce: a small limit's calls lend nothing a waiting request could use.
+      const lent = takes.every((t) => leasable(t.limit));
+      const rateOf = (j: number, at: number) => {
+        const rate = book.rate(rateIds[j]!, at);
+        return rate >= MIN_RATE ? rate : undefined;
+      };
+
+      /** One background renewal (cost 0) of sub-shard i's counters, when they run low and none is in flight. */
+      const renewAhead = (i: number, at: number, run: (p: Promise<unknown>) => void) => {
+        const callIds = ids(i);
+        const callKey = callIds.join("\u0000");
+        if (book.pending(callKey) || !book.low(callIds, at)) return;
+        if (takes.some((_, j) => rateOf(j, at) === undefined)) return;
+        book.renewing(callIds);
+        const sent: GlobalTake[] = takes.map((t, j) => {
+          const take: GlobalTake = { rule: t.rule, limit: shareOf(t.limit, n, i), cost: 0, rate: rateOf(j, at)! };
+          const back = book.release(callIds[j]!, at);
+          if (back) take.giveBack = back;
+          return take;
+        });
+        const sentAt = opts.now();
+        // Never awaited by a request; a failed renewal only means the next request that finds the
+        // lease empty calls itself.
+        const call = inner.take(name(i), key, sent).then((results) => {
+          if (Array.isArray(results) && results.length === sent.length && results.every((r) => r.allowed)) remember(sent, callIds, results, sentAt);
+        });
+        book.track(callKey, call);
+        run(call.catch(() => undefined));
+      };
+
+      const fromLease = (i: number, at: number): GlobalTakeResult[] | undefined => {
+        const local = book.takeLocal(ids(i), costs, at);
+        if (!local) return undefined;
+        if (background && lent) renewAhead(i, at, background);
+        return local.map((l, j) => ({ allowed: true, remaining: l.remaining, resetMs: Math.max(0, l.resetAt - at), limit: full[j]!, local: true }));
+      };
 
       for (const i of order) {
-        const local = book.takeLocal(ids(i), takes.map((t) => t.cost), now);
-        if (local) return local.map((l, j) => ({ allowed: true, remaining: l.units, resetMs: Math.max(0, l.resetAt - now), limit: full[j]!, local: true }));
+        const local = fromLease(i, now);
+        if (local) return local;
       }
       let answer: GlobalTakeResult[] | undefined;
       for (const i of order) {
         const callIds = ids(i);
-        const refusedKey = callIds.join("\u0000");
-        if (book.refused(refusedKey, now)) {
+        const callKey = callIds.join("\u0000");
+        // A call for these counters is in flight (a renewal, or a concurrent request's call): wait
+        // for it and try the lease again before calling.
+        for (let waits = 0; lent && waits < MAX_WAITS && !book.refused(callKey, now); waits++) {
+          const pending = book.pending(callKey);
+          if (!pending) break;
+          await pending;
+          now = opts.now();
+          const local = fromLease(i, now);
+          if (local) return local;
+        }
+        if (book.refused(callKey, now)) {
           answer ??= takes.map((t, j) => ({ allowed: false, remaining: 0, resetMs: 0, limit: full[j]!, local: true }));
           continue;
         }
         const sent: GlobalTake[] = takes.map((t, j) => {
           const take: GlobalTake = { rule: t.rule, limit: shareOf(t.limit, n, i), cost: t.cost };
-          if (rates[j]! >= MIN_RATE) take.rate = rates[j]!;
-          const back = book.release(callIds[j]!);
+          const rate = rateOf(j, now);
+          if (rate !== undefined) take.rate = rate;
+          const back = book.release(callIds[j]!, now);
           if (back) take.giveBack = back;
           return take;
         });
         const sentAt = opts.now();
-        const results = await inner.take(name(i), key, sent);
-        results.forEach((r, j) => {
-          if (r.leased && r.leased > 0 && r.leaseMs && r.leaseMs > 0) {
-            book.add(callIds[j]!, { units: r.leased, usableUntil: sentAt + r.leaseMs, window: r.window ?? 0, resetAt: sentAt + r.resetMs, limit: r.limit }, opts.now());
-          }
-        });
+        const call = inner.take(name(i), key, sent);
+        if (lent) book.track(callKey, call);
+        const results = await call;
+        remember(sent, callIds, results, sentAt);
         answer = results.map((r, j) => ({ ...r, limit: full[j]! }));
         if (results.every((r) => r.allowed)) return answer;
         // Refused: remember until the refusing counter resets (no call per request over a limit).
         const resetMs = Math.max(...results.filter((r) => !r.allowed).map((r) => r.resetMs));
-        if (resetMs > 0) book.refuse(refusedKey, sentAt + resetMs, opts.now());
+        if (resetMs > 0) book.refuse(callKey, sentAt + resetMs, opts.now());
       }
       return answer!;
     },

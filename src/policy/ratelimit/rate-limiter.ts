@@ -22,7 +22,7 @@ import { stripPort } from "../../config/hosts.js";
 import { withDeadline } from "../deadline.js";
 import { localReply, type LocalReply } from "../local-reply.js";
 import { compileAttachment, type AttachmentTest } from "./attachment.js";
-import { shardName, type GlobalRateLimitStore, type GlobalTake, type GlobalTakeResult } from "./global-store.js";
+import { shardName, type Background, type GlobalRateLimitStore, type GlobalTake, type GlobalTakeResult } from "./global-store.js";
 import { compileKey, type KeyExtractor } from "./key.js";
 import { takeAll, type AtomicTake } from "./limit.js";
 import { LocalCounters } from "./local-counters.js";
@@ -42,6 +42,8 @@ export interface RateLimiterDeps {
 export interface CheckOptions {
   /** Decide as if taking (local counters only), but take nothing and ask no RateLimiter (explain). */
   dryRun?: boolean;
+  /** The request's `waitUntil`: lease renewals ahead run there, never awaited (lease-book.ts). */
+  waitUntil?: Background;
 }
 
 export interface RuleDecision {
@@ -152,16 +154,16 @@ export function buildRateLimiter(table: RateLimitTable | undefined, deps: RateLi
     const dryRun = opts?.dryRun === true;
     const limitedLocally = local ? takeLocal(local, counters, now, decisions, dryRun) : false;
     if (!global || limitedLocally || dryRun) return decide(decisions, [], undefined, 0);
-    return checkGlobal(global, decisions);
+    return checkGlobal(global, decisions, opts?.waitUntil);
   }
 
-  async function checkGlobal(global: Applied[], decisions: RuleDecision[]): Promise<RateLimitOutcome> {
+  async function checkGlobal(global: Applied[], decisions: RuleDecision[], background: Background | undefined): Promise<RateLimitOutcome> {
     const failedOpen: string[] = [];
     let failDeny: string | undefined;
     let globalCalls = 0;
     {
       const shards = groupByShard(global);
-      const results = await Promise.all(shards.map((s) => callShard(deps.global, s)));
+      const results = await Promise.all(shards.map((s) => callShard(deps.global, s, background)));
       // Answers from this isolate's lease (lease-book.ts) made no call.
       globalCalls = deps.global ? results.filter((r) => !r?.every((t) => t.local)).length : 0;
       shards.forEach((s, i) => {
@@ -225,11 +227,11 @@ function groupByShard(applied: Applied[]): Shard[] {
 }
 
 /** One shard's call; undefined when it failed, timed out or answered nonsense. */
-async function callShard(store: GlobalRateLimitStore | undefined, s: Shard): Promise<GlobalTakeResult[] | undefined> {
+async function callShard(store: GlobalRateLimitStore | undefined, s: Shard, background: Background | undefined): Promise<GlobalTakeResult[] | undefined> {
   if (!store) return undefined;
   const takes: GlobalTake[] = s.applied.map((a) => ({ rule: a.rule.entry.id, limit: a.rule.entry.limit, cost: 1 }));
   try {
-    const call = store.take(s.name, s.key, takes);
+    const call = store.take(s.name, s.key, takes, background);
     const timeout = s.policy.entry.timeoutMs;
     const results = timeout === undefined ? await call : await withDeadline(timeout, () => call);
     return Array.isArray(results) && results.length === takes.length ? results : undefined;

@@ -9,6 +9,8 @@ import { record, type RequestContext } from "../../chain/request-context.js";
 import type { FilterResult, RequestFilter } from "../../chain/filter.js";
 import { ensureRoute } from "../route/route.js";
 
+const DRY_RUN = { dryRun: true } as const;
+
 export const rateLimitFilter: RequestFilter = {
   name: "rate_limit",
   onRequest(rc) {
@@ -28,7 +30,7 @@ export const rateLimitFilter: RequestFilter = {
       routeName: route?.routeName,
       // An HTTPRoute is named apart from a VirtualService of the same name (compile/rate-limits.ts).
       virtualService: source?.namespace && source.name && source.kind !== "default" ? `${source.kind === "HTTPRoute" ? "HTTPRoute:" : ""}${source.namespace}/${source.name}` : undefined,
-    }, undefined, rc.dryRun ? { dryRun: true } : undefined);
+    }, undefined, rc.dryRun ? DRY_RUN : { waitUntil: rc.waitUntil });
     return pending instanceof Promise ? pending.then((o) => settle(rc, o)) : settle(rc, pending);
   },
 };
