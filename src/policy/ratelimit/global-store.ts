@@ -30,6 +30,8 @@ export interface GlobalTakeResult {
   window?: number;
   /** Answered from this isolate's lease, without a call. */
   local?: boolean;
+  /** Answered from this isolate's lease after waiting for a call in flight (another request's, or a renewal). */
+  waited?: boolean;
 }
 
 /** Keeps a promise running after the response (`ctx.waitUntil`). */

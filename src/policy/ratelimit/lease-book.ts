@@ -207,13 +207,11 @@ export class LeaseBook {
     if (!(grant.units > 0) || !(grant.usableUntil > now)) return;
     if (this.leases.size >= SWEEP_AT) this.sweep(now);
     const slice: Slice = { units: grant.units, granted: grant.units, sentAt: grant.sentAt, usableUntil: grant.usableUntil, window: grant.window, resetAt: grant.resetAt, endsWithWindow: grant.endsWithWindow ?? false, renewed: false };
-    const slices = this.leases.get(id);
-    if (!slices) {
-      this.leases.set(id, [slice]);
-      return;
-    }
+    // Spent slices go (the new one is the newest now); ended ones with units stay until given back.
+    const slices = this.leases.get(id)?.filter((s) => s.units > 0) ?? [];
     slices.push(slice);
     slices.sort((a, b) => a.usableUntil - b.usableUntil);
+    this.leases.set(id, slices);
   }
 
   /** A call in flight for `callKey`, if any (settles, never rejects). */
@@ -386,7 +384,10 @@ export function leasingStore(inner: GlobalRateLimitStore, book: LeaseBook, opts:
           await pending;
           now = opts.now();
           const local = fromLease(i, now);
-          if (local) return local;
+          if (local) {
+            for (const r of local) r.waited = true;
+            return local;
+          }
         }
         if (book.refused(callKey, now)) {
           answer ??= takes.map((t, j) => ({ allowed: false, remaining: 0, resetMs: 0, limit: full[j]!, local: true }));

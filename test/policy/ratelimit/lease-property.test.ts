@@ -2,17 +2,19 @@
  * Global limits by leasing, against the real RateLimiter Durable Object (workerd, SQLite, RPC):
  *
  * - property (fast-check): over random interleavings of concurrent requests from several isolates
- *   (calls answered in a random order), isolates dying with leases held, and RateLimiter restarts
- *   (the object evicted), admitted ≤ limit in every window (fixed windows, sharded or not), and
- *   admitted ≤ size + fills (token buckets);
+ *   (calls — awaited ones and background renewals — answered in a random order), isolates dying with
+ *   leases held or renewals in flight, and RateLimiter restarts (the object evicted), admitted ≤ limit
+ *   in every window (fixed windows, sharded or not), and admitted ≤ size + fills (token buckets), for
+ *   one counter or two taken together;
  * - small limits stay exact with one call per admitted request; a busy isolate calls once per many
- *   requests; unused units are given back.
+ *   requests and, renewing ahead, awaits none after warm-up; concurrent requests on an empty lease make
+ *   one call; unused units are given back.
  */
 import { env } from "cloudflare:workers";
 import { evictDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { GlobalRateLimitStore, GlobalTake } from "../../../src/policy/ratelimit/global-store.js";
+import type { GlobalRateLimitStore, GlobalTake, GlobalTakeResult } from "../../../src/policy/ratelimit/global-store.js";
 import { LeaseBook, leasingStore, shardCount } from "../../../src/policy/ratelimit/lease-book.js";
 import type { Limit } from "../../../src/policy/ratelimit/limit.js";
 import type { TakeAllAnswer } from "../../../src/durable/rate-limiter.js";
@@ -23,11 +25,14 @@ let seq = 0;
 function objects(clock: { t: number }) {
   const prefix = `rl:lease-test/${Date.now()}-${++seq}`;
   const calls = new Map<string, number>();
+  /** The longest lease the objects lent (ms). */
+  const longest = { leaseMs: 0 };
   const store: GlobalRateLimitStore = {
     async take(shard, key, takes) {
       calls.set(shard, (calls.get(shard) ?? 0) + 1);
       const answer = (await env.RATE_LIMITER.getByName(`${prefix}/${shard}`).takeAll(key, JSON.parse(JSON.stringify(takes)) as GlobalTake[], clock.t)) as TakeAllAnswer;
       if ("error" in answer) throw new Error(answer.error);
+      for (const r of answer.results) longest.leaseMs = Math.max(longest.leaseMs, r.leaseMs ?? 0);
       return answer.results;
     },
   };
@@ -40,7 +45,16 @@ function objects(clock: { t: number }) {
     }
   };
   const total = () => [...calls.values()].reduce((a, b) => a + b, 0);
-  return { store, restart, calls, total };
+  /** Background renewals (every take of the call costs 0) and awaited calls, counted apart. */
+  const kinds = { renewals: 0, awaited: 0 };
+  const counted: GlobalRateLimitStore = {
+    take(shard, key, takes) {
+      if (takes.every((t) => t.cost === 0)) kinds.renewals++;
+      else kinds.awaited++;
+      return store.take(shard, key, takes);
+    },
+  };
+  return { store, restart, calls, total, kinds, counted, longest };
 }
 
 const limits: fc.Arbitrary<Limit> = fc.oneof(
@@ -62,17 +76,33 @@ const ops: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe("global limits by leasing (RateLimiter Durable Object)", () => {
-  it("property: admitted never exceeds the limit, whatever the interleaving, deaths and restarts", async () => {
+  it("property: admitted never exceeds the limit, whatever the interleaving, renewals, deaths and restarts", async () => {
+    let renewalsSent = 0;
     await fc.assert(
-      fc.asyncProperty(limits, fc.array(ops, { minLength: 5, maxLength: 30 }), fc.scheduler(), async (limit, plan, s) => {
+      fc.asyncProperty(fc.array(limits, { minLength: 1, maxLength: 2 }), fc.array(ops, { minLength: 5, maxLength: 30 }), fc.scheduler(), async (counters, plan, s) => {
         const clock = { t: 1_700_000_000_000 + (seq % 7) * 137 };
         const start = clock.t;
         const o = objects(clock);
-        const scheduled: GlobalRateLimitStore = { take: s.scheduleFunction((shard: string, key: string, takes: GlobalTake[]) => o.store.take(shard, key, takes)) };
+        // A call reaches the object when the scheduler says (a renewal may get there after a tick: the
+        // object's clock is then past the send time), and its answer comes back when it says.
+        const answer = s.scheduleFunction((shard: string, key: string, takes: GlobalTake[]) => o.store.take(shard, key, takes));
+        const scheduled: GlobalRateLimitStore = {
+          async take(shard, key, takes) {
+            await s.schedule(Promise.resolve("sent"));
+            return answer(shard, key, takes);
+          },
+        };
         const books = Array.from({ length: 6 }, (_, i) => new LeaseBook(i * 7919));
         const stores = books.map((b) => leasingStore(scheduled, b, { now: () => clock.t }));
         const admittedAt: number[] = [];
-        const take = [{ rule: "ns/p/r", limit, cost: 1 }];
+        const take = counters.map((limit, i) => ({ rule: `ns/p/r${i}`, limit, cost: 1 }));
+        // Renewals ahead run in the background: their calls are scheduled like the others (answered in
+        // any order, possibly after later requests, after a tick, a restart or the isolate's death).
+        const background: Promise<unknown>[] = [];
+        const waitUntil = (p: Promise<unknown>) => {
+          renewalsSent++;
+          background.push(p);
+        };
         for (const step of plan) {
           if (step.op === "tick") clock.t += step.ms;
           else if (step.op === "restart") await o.restart();
@@ -81,25 +111,39 @@ describe("global limits by leasing (RateLimiter Durable Object)", () => {
             stores[step.isolate] = leasingStore(scheduled, books[step.isolate]!, { now: () => clock.t });
           } else {
             const store = stores[step.isolate]!;
-            const one = () => store.take("rl:ns/p:r:k", "k", take).then((r) => {
-              if (r[0]!.allowed) admittedAt.push(clock.t);
+            const one = () => store.take("rl:ns/p:r:k", "k", take, waitUntil).then((r) => {
+              if (r.every((t) => t.allowed)) admittedAt.push(clock.t);
             });
             // Concurrent (calls answered in any order) or one after another (leases used locally).
             if (step.serial) for (let i = 0; i < step.n; i++) await s.waitFor(one());
             else await s.waitFor(Promise.all(Array.from({ length: step.n }, one)));
           }
         }
-        if (limit.type === "fixedWindow") {
-          const perWindow = new Map<number, number>();
-          for (const t of admittedAt) perWindow.set(Math.floor(t / limit.windowMs), (perWindow.get(Math.floor(t / limit.windowMs)) ?? 0) + 1);
-          for (const n of perWindow.values()) expect(n).toBeLessThanOrEqual(limit.requests);
-        } else {
-          const fills = Math.floor((clock.t - start) / limit.fillIntervalMs) + 1;
-          expect(admittedAt.length).toBeLessThanOrEqual(limit.maxTokens + fills * limit.tokensPerFill);
+        await s.waitFor(Promise.all(background));
+        for (const limit of counters) {
+          if (limit.type === "fixedWindow") {
+            const perWindow = new Map<number, number>();
+            for (const t of admittedAt) perWindow.set(Math.floor(t / limit.windowMs), (perWindow.get(Math.floor(t / limit.windowMs)) ?? 0) + 1);
+            for (const n of perWindow.values()) expect(n).toBeLessThanOrEqual(limit.requests);
+          } else {
+            const fills = Math.floor((clock.t - start) / limit.fillIntervalMs) + 1;
+            expect(admittedAt.length).toBeLessThanOrEqual(limit.maxTokens + fills * limit.tokensPerFill);
+            // And over any stretch [a, b]: a lent unit was taken from the bucket at most one lease
+            // before it was used, so at most a full bucket plus the fills from a − lease to b.
+            const times = [...admittedAt].sort((x, y) => x - y);
+            for (let i = 0; i < times.length; i++) {
+              for (let j = i; j < times.length; j++) {
+                const steps = Math.floor((times[j]! - times[i]! + o.longest.leaseMs) / limit.fillIntervalMs) + 1;
+                if (j - i + 1 > limit.maxTokens + steps * limit.tokensPerFill) expect({ from: times[i], to: times[j], admitted: j - i + 1 }).toBe("within the bucket's bound");
+              }
+            }
+          }
         }
       }),
       { numRuns: 35 },
     );
+    // The model does exercise renewals ahead.
+    expect(renewalsSent).toBeGreaterThan(10);
   }, 120_000);
 
   it("a small limit (5 per minute) stays exact: one call per admitted request, refusals remembered", async () => {
@@ -153,6 +197,111 @@ describe("global limits by leasing (RateLimiter Durable Object)", () => {
     // 50 admitted + this one; the units held were given back, a new (smaller) lease may be out.
     expect(r[0]!.remaining + 51 + book.held()).toBe(1000);
     expect(held).toBeGreaterThan(0);
+  });
+});
+
+describe("renewing ahead and coalescing calls", () => {
+  /** The counters of scenario (g) of `npm run bench`: a huge token bucket and hourly window on one key, one shard. */
+  const benchTakes = [
+    { rule: "ns/p/burst", limit: { type: "tokenBucket", maxTokens: 1_000_000, tokensPerFill: 1_000_000, fillIntervalMs: 1000 } as Limit, cost: 1 },
+    { rule: "ns/p/hourly", limit: { type: "fixedWindow", requests: 1_000_000_000, unit: "hour", windowMs: 3_600_000 } as Limit, cost: 1 },
+  ];
+
+  it("a steady busy isolate (16 concurrent requests, 1000/s) awaits no call after warm-up: renewals run in the background", async () => {
+    const clock = { t: 2_200_000_000_000 };
+    const o = objects(clock);
+    const book = new LeaseBook(0);
+    const store = leasingStore(o.counted, book, { now: () => clock.t });
+    const background: Promise<unknown>[] = [];
+    const waitUntil = (p: Promise<unknown>) => void background.push(p);
+    let admitted = 0;
+    let awaitedAfterWarmUp = -1;
+    let waitedAfterWarmUp = 0;
+    for (let round = 0; round < 200; round++) {
+      if (round === 5) awaitedAfterWarmUp = o.kinds.awaited;
+      const results: GlobalTakeResult[][] = await Promise.all(Array.from({ length: 16 }, () => store.take("rl:bench", "203.0.113.7", benchTakes, waitUntil)));
+      for (const r of results) {
+        if (r.every((t) => t.allowed)) admitted++;
+        if (round >= 5 && r.some((t) => t.waited || !t.local)) waitedAfterWarmUp++;
+      }
+      // A renewal's round trip takes less than a round (16 ms) here.
+      await Promise.all(background.splice(0));
+      clock.t += 16;
+    }
+    expect(admitted).toBe(3200);
+    expect(waitedAfterWarmUp).toBe(0);
+    expect(o.kinds.awaited - awaitedAfterWarmUp).toBe(0);
+    expect(o.kinds.awaited).toBeLessThanOrEqual(2); // the cold start: the first request's rate sizes no lease
+    // 3.2 s of leases lasting 1 s, renewed at a quarter left: a handful of renewals, not one per request.
+    expect(o.kinds.renewals).toBeGreaterThanOrEqual(3);
+    expect(o.kinds.renewals).toBeLessThan(30);
+  });
+
+  it("16 concurrent requests on an empty lease make one call, not 16", async () => {
+    const clock = { t: 2_300_000_000_000 };
+    const o = objects(clock);
+    const book = new LeaseBook(0);
+    const store = leasingStore(o.counted, book, { now: () => clock.t });
+    // Without waitUntil nothing renews ahead: the lease runs out.
+    for (let i = 0; i < 100; i++) {
+      await store.take("rl:bench", "k", benchTakes);
+      clock.t += 1;
+    }
+    clock.t += 1100; // the lease has ended; the rate (100/s last second) is still known
+    const before = o.kinds.awaited;
+    const results = await Promise.all(Array.from({ length: 16 }, () => store.take("rl:bench", "k", benchTakes)));
+    expect(results.every((r) => r.every((t) => t.allowed))).toBe(true);
+    expect(o.kinds.awaited - before).toBe(1);
+    expect(results.filter((r) => r[0]!.waited)).toHaveLength(15);
+  });
+
+  it("a cold isolate's 16 concurrent requests make at most two calls", async () => {
+    const clock = { t: 2_400_000_000_000 };
+    const o = objects(clock);
+    const store = leasingStore(o.counted, new LeaseBook(0), { now: () => clock.t });
+    const results = await Promise.all(Array.from({ length: 16 }, () => store.take("rl:bench", "k", benchTakes)));
+    expect(results.every((r) => r.every((t) => t.allowed))).toBe(true);
+    // The first request's rate (1) sizes no lease; the second's call lends the other 14.
+    expect(o.kinds.awaited).toBe(2);
+  });
+
+  it("a renewal is a second slice: the old one keeps its end, the new one its own, and ended units go back once", async () => {
+    const clock = { t: 2_500_000_000_000 - (2_500_000_000_000 % 3_600_000) };
+    const start = clock.t;
+    const o = objects(clock);
+    const limit: Limit = { type: "fixedWindow", requests: 100_000, unit: "hour", windowMs: 3_600_000 };
+    const take = [{ rule: "ns/p/two", limit, cost: 1 }];
+    expect(clock.t % limit.windowMs).toBe(0);
+    const book = new LeaseBook(0);
+    const store = leasingStore(o.counted, book, { now: () => clock.t });
+    const background: Promise<unknown>[] = [];
+    const waitUntil = (p: Promise<unknown>) => void background.push(p);
+    const id = "rl:two|k|ns/p/two";
+    let admitted = 0;
+    // 200 requests/s: after a second (the rate known), wait for a renewal to be answered.
+    let renewals = 0;
+    for (let i = 0; clock.t < start + 1000 || o.kinds.renewals === renewals; i++) {
+      if (clock.t < start + 1000) renewals = o.kinds.renewals;
+      if ((await store.take("rl:two", "k", take, waitUntil))[0]!.allowed) admitted++;
+      await Promise.all(background.splice(0));
+      clock.t += 5;
+      expect(i).toBeLessThan(1000);
+    }
+    // The old slice (a quarter left) and the new one, each with its own end.
+    expect(book.slices(id)).toBe(2);
+    // Idle past the old slice's end but not the new one's: the new slice still serves, locally.
+    clock.t += 400;
+    const r = await store.take("rl:two", "k", take, waitUntil);
+    expect(r[0]!.local).toBe(true);
+    admitted++;
+    await Promise.all(background.splice(0));
+    // Past every end: the next call gives back what was left; the counter holds only what was admitted
+    // plus what is lent now.
+    clock.t += 5000;
+    const last = await store.take("rl:two", "k", take);
+    admitted++;
+    expect(last[0]!.local).toBeUndefined();
+    expect(last[0]!.remaining + admitted + book.held()).toBe(100_000);
   });
 });
 
