@@ -27,7 +27,7 @@
  * renewal is never cut to the old end). What it costs: an isolate that goes quiet just after renewing
  * strands its new slice plus at most RENEW_FRACTION of the old one.
  */
-import type { GlobalRateLimitStore, GlobalTake, GlobalTakeResult } from "./global-store.js";
+import type { Background, GlobalRateLimitStore, GlobalTake, GlobalTakeResult } from "./global-store.js";
 import { leasable, type GiveBack } from "./lease.js";
 import type { Limit } from "./limit.js";
 
@@ -302,6 +302,59 @@ export interface LeasingOptions {
 }
 
 /**
+ * What calls on one shard with one set of counters need, built on its first request and kept for the
+ * snapshot (the strings are the book's keys: built once, not per request).
+ */
+interface Plan {
+  rules: string[];
+  limits: Limit[];
+  /** Sub-shards to try, this isolate's preferred one first (one entry when the shard is not split). */
+  order: number[];
+  /** Per entry of `order`: the object's name, the counters' ids, their call key, the limits sent (shares). */
+  names: string[];
+  ids: string[][];
+  callKeys: string[];
+  sentLimits: Limit[][];
+  /** Per counter: the id its rate is observed under, and its full limit (X-RateLimit-Limit). */
+  rateIds: string[];
+  full: number[];
+  costs: number[];
+  /** Every counter is leasable: concurrent requests wait for a call in flight, leases are renewed ahead. */
+  lent: boolean;
+}
+
+function buildPlan(book: LeaseBook, shard: string, key: string, takes: readonly GlobalTake[]): Plan {
+  const n = shardCount(takes);
+  const first = n > 1 ? book.seed % n : 0;
+  const order = n > 1 ? [first, (first + 1) % n] : [0];
+  const names = order.map((i) => (n > 1 ? `${shard}#${i}` : shard));
+  const ids = names.map((name) => takes.map((t) => `${name}|${key}|${t.rule}`));
+  return {
+    rules: takes.map((t) => t.rule),
+    limits: takes.map((t) => t.limit),
+    order,
+    names,
+    ids,
+    callKeys: ids.map((callIds) => callIds.join("\u0000")),
+    sentLimits: order.map((i) => takes.map((t) => shareOf(t.limit, n, i))),
+    rateIds: takes.map((t) => `${shard}|${key}|${t.rule}`),
+    full: takes.map((t) => (t.limit.type === "fixedWindow" ? t.limit.requests : t.limit.maxTokens)),
+    costs: takes.map((t) => t.cost),
+    lent: takes.every((t) => leasable(t.limit)),
+  };
+}
+
+/** Does `plan` describe these takes (same counters, limits and costs)? */
+function fits(plan: Plan, takes: readonly GlobalTake[]): boolean {
+  if (plan.rules.length !== takes.length) return false;
+  for (let j = 0; j < takes.length; j++) {
+    const t = takes[j]!;
+    if (t.rule !== plan.rules[j] || t.limit !== plan.limits[j] || t.cost !== plan.costs[j]) return false;
+  }
+  return true;
+}
+
+/**
  * A GlobalRateLimitStore that leases (see the file comment). `inner` is the one-call store of the
  * RateLimiter object (`rateLimiterStore`). Renewals ahead need the request's `background` function
  * (`ctx.waitUntil`); without one, the lease is renewed only when it runs out.
@@ -309,104 +362,117 @@ export interface LeasingOptions {
  * @example buildRateLimiter(table, { local, global: leasingStore(rateLimiterStore(env.RATE_LIMITER), isolate.leases) })
  */
 export function leasingStore(inner: GlobalRateLimitStore, book: LeaseBook, opts: LeasingOptions = { now: () => Date.now() }): GlobalRateLimitStore {
-  /** Records the slices a call lent; sent at `sentAt`. */
-  const remember = (takes: readonly GlobalTake[], callIds: readonly string[], results: readonly GlobalTakeResult[], sentAt: number) => {
-    results.forEach((r, j) => {
+  const plans = new Map<string, Plan>();
+
+  const planFor = (shard: string, key: string, takes: readonly GlobalTake[]): Plan => {
+    let plan = plans.get(shard);
+    if (plan && fits(plan, takes)) return plan;
+    if (plans.size >= SWEEP_AT) plans.clear();
+    plans.set(shard, (plan = buildPlan(book, shard, key, takes)));
+    return plan;
+  };
+
+  const rateOf = (plan: Plan, j: number, now: number): number | undefined => {
+    const rate = book.rate(plan.rateIds[j]!, now);
+    return rate >= MIN_RATE ? rate : undefined;
+  };
+
+  /** Records the slices a call to entry k of the plan lent; sent at `sentAt`. */
+  const remember = (plan: Plan, k: number, results: readonly GlobalTakeResult[], sentAt: number) => {
+    const callIds = plan.ids[k]!;
+    for (let j = 0; j < results.length && j < callIds.length; j++) {
+      const r = results[j]!;
       if (r.leased && r.leased > 0 && r.leaseMs && r.leaseMs > 0) {
-        const endsWithWindow = takes[j]!.limit.type === "fixedWindow" && r.leaseMs >= r.resetMs;
+        const endsWithWindow = plan.limits[j]!.type === "fixedWindow" && r.leaseMs >= r.resetMs;
         book.add(callIds[j]!, { units: r.leased, sentAt, usableUntil: sentAt + r.leaseMs, window: r.window ?? 0, resetAt: sentAt + r.resetMs, endsWithWindow }, opts.now());
       }
+    }
+  };
+
+  /** The takes of a call to entry k: the cost, the share of each limit, this isolate's rate, what it gives back. */
+  const takesFor = (plan: Plan, k: number, cost: "request" | 0, now: number): GlobalTake[] | undefined => {
+    const callIds = plan.ids[k]!;
+    const sent: GlobalTake[] = [];
+    for (let j = 0; j < callIds.length; j++) {
+      const rate = rateOf(plan, j, now);
+      // A renewal only asks for a lease: pointless without a rate.
+      if (cost === 0 && rate === undefined) return undefined;
+      const take: GlobalTake = { rule: plan.rules[j]!, limit: plan.sentLimits[k]![j]!, cost: cost === 0 ? 0 : plan.costs[j]! };
+      if (rate !== undefined) take.rate = rate;
+      sent.push(take);
+    }
+    for (let j = 0; j < callIds.length; j++) {
+      const back = book.release(callIds[j]!, now);
+      if (back) sent[j]!.giveBack = back;
+    }
+    return sent;
+  };
+
+  /** One background renewal (cost 0) of entry k's counters, when they run low and no call is in flight. */
+  const renewAhead = (plan: Plan, k: number, key: string, now: number, run: Background) => {
+    const callIds = plan.ids[k]!;
+    const callKey = plan.callKeys[k]!;
+    if (book.pending(callKey) || !book.low(callIds, now)) return;
+    const sent = takesFor(plan, k, 0, now);
+    if (!sent) return;
+    book.renewing(callIds);
+    const sentAt = opts.now();
+    // Never awaited by a request; a failed renewal only means the next request that finds the lease
+    // empty calls itself.
+    const call = inner.take(plan.names[k]!, key, sent).then((results) => {
+      if (Array.isArray(results) && results.length === sent.length && results.every((r) => r.allowed)) remember(plan, k, results, sentAt);
     });
+    book.track(callKey, call);
+    run(call.catch(() => undefined));
+  };
+
+  /** Entry k's counters answered from this isolate's lease, or undefined. */
+  const fromLease = (plan: Plan, k: number, key: string, now: number, background: Background | undefined): GlobalTakeResult[] | undefined => {
+    const local = book.takeLocal(plan.ids[k]!, plan.costs, now);
+    if (!local) return undefined;
+    if (background && plan.lent) renewAhead(plan, k, key, now, background);
+    const out: GlobalTakeResult[] = [];
+    for (let j = 0; j < local.length; j++) out.push({ allowed: true, remaining: local[j]!.remaining, resetMs: Math.max(0, local[j]!.resetAt - now), limit: plan.full[j]!, local: true });
+    return out;
   };
 
   return {
     async take(shard, key, takes, background) {
       let now = opts.now();
-      const n = shardCount(takes);
-      const first = n > 1 ? book.seed % n : 0;
-      const rateIds = takes.map((t) => `${shard}|${key}|${t.rule}`);
-      for (const id of rateIds) book.observe(id, now);
-      const order = n > 1 ? [first, (first + 1) % n] : [0];
-      const name = (i: number) => (n > 1 ? `${shard}#${i}` : shard);
-      const ids = (i: number) => takes.map((t) => `${name(i)}|${key}|${t.rule}`);
-      const costs = takes.map((t) => t.cost);
-      const full = takes.map((t) => (t.limit.type === "fixedWindow" ? t.limit.requests : t.limit.maxTokens));
-      // Only leasable limits coalesce: a small limit's calls lend nothing a waiting request could use.
-      const lent = takes.every((t) => leasable(t.limit));
-      const rateOf = (j: number, at: number) => {
-        const rate = book.rate(rateIds[j]!, at);
-        return rate >= MIN_RATE ? rate : undefined;
-      };
-
-      /** One background renewal (cost 0) of sub-shard i's counters, when they run low and none is in flight. */
-      const renewAhead = (i: number, at: number, run: (p: Promise<unknown>) => void) => {
-        const callIds = ids(i);
-        const callKey = callIds.join("\u0000");
-        if (book.pending(callKey) || !book.low(callIds, at)) return;
-        if (takes.some((_, j) => rateOf(j, at) === undefined)) return;
-        book.renewing(callIds);
-        const sent: GlobalTake[] = takes.map((t, j) => {
-          const take: GlobalTake = { rule: t.rule, limit: shareOf(t.limit, n, i), cost: 0, rate: rateOf(j, at)! };
-          const back = book.release(callIds[j]!, at);
-          if (back) take.giveBack = back;
-          return take;
-        });
-        const sentAt = opts.now();
-        // Never awaited by a request; a failed renewal only means the next request that finds the
-        // lease empty calls itself.
-        const call = inner.take(name(i), key, sent).then((results) => {
-          if (Array.isArray(results) && results.length === sent.length && results.every((r) => r.allowed)) remember(sent, callIds, results, sentAt);
-        });
-        book.track(callKey, call);
-        run(call.catch(() => undefined));
-      };
-
-      const fromLease = (i: number, at: number): GlobalTakeResult[] | undefined => {
-        const local = book.takeLocal(ids(i), costs, at);
-        if (!local) return undefined;
-        if (background && lent) renewAhead(i, at, background);
-        return local.map((l, j) => ({ allowed: true, remaining: l.remaining, resetMs: Math.max(0, l.resetAt - at), limit: full[j]!, local: true }));
-      };
-
-      for (const i of order) {
-        const local = fromLease(i, now);
+      const plan = planFor(shard, key, takes);
+      for (const id of plan.rateIds) book.observe(id, now);
+      const entries = plan.order.length;
+      for (let k = 0; k < entries; k++) {
+        const local = fromLease(plan, k, key, now, background);
         if (local) return local;
       }
       let answer: GlobalTakeResult[] | undefined;
-      for (const i of order) {
-        const callIds = ids(i);
-        const callKey = callIds.join("\u0000");
+      for (let k = 0; k < entries; k++) {
+        const callKey = plan.callKeys[k]!;
         // A call for these counters is in flight (a renewal, or a concurrent request's call): wait
         // for it and try the lease again before calling.
-        for (let waits = 0; lent && waits < MAX_WAITS && !book.refused(callKey, now); waits++) {
+        for (let waits = 0; plan.lent && waits < MAX_WAITS && !book.refused(callKey, now); waits++) {
           const pending = book.pending(callKey);
           if (!pending) break;
           await pending;
           now = opts.now();
-          const local = fromLease(i, now);
+          const local = fromLease(plan, k, key, now, background);
           if (local) {
             for (const r of local) r.waited = true;
             return local;
           }
         }
         if (book.refused(callKey, now)) {
-          answer ??= takes.map((t, j) => ({ allowed: false, remaining: 0, resetMs: 0, limit: full[j]!, local: true }));
+          answer ??= plan.full.map((limit) => ({ allowed: false, remaining: 0, resetMs: 0, limit, local: true }));
           continue;
         }
-        const sent: GlobalTake[] = takes.map((t, j) => {
-          const take: GlobalTake = { rule: t.rule, limit: shareOf(t.limit, n, i), cost: t.cost };
-          const rate = rateOf(j, now);
-          if (rate !== undefined) take.rate = rate;
-          const back = book.release(callIds[j]!, now);
-          if (back) take.giveBack = back;
-          return take;
-        });
+        const sent = takesFor(plan, k, "request", now)!;
         const sentAt = opts.now();
-        const call = inner.take(name(i), key, sent);
-        if (lent) book.track(callKey, call);
+        const call = inner.take(plan.names[k]!, key, sent);
+        if (plan.lent) book.track(callKey, call);
         const results = await call;
-        remember(sent, callIds, results, sentAt);
-        answer = results.map((r, j) => ({ ...r, limit: full[j]! }));
+        remember(plan, k, results, sentAt);
+        answer = results.map((r, j) => ({ ...r, limit: plan.full[j]! }));
         if (results.every((r) => r.allowed)) return answer;
         // Refused: remember until the refusing counter resets (no call per request over a limit).
         const resetMs = Math.max(...results.filter((r) => !r.allowed).map((r) => r.resetMs));
