@@ -100,8 +100,8 @@ export class LeaseBook {
   private readonly leases = new Map<string, Slice[]>();
   private readonly refusedUntil = new Map<string, number>();
   private readonly rates = new Map<string, Rate>();
-  /** Calls in flight per call key (renewals and awaited calls); settled promises that never reject. */
-  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Calls in flight per call key (renewals and awaited calls): promises of whether the call answered (never reject). */
+  private readonly inFlight = new Map<string, Promise<boolean>>();
 
   private seedValue: number | undefined;
 
@@ -214,16 +214,16 @@ export class LeaseBook {
     this.leases.set(id, slices);
   }
 
-  /** A call in flight for `callKey`, if any (settles, never rejects). */
-  pending(callKey: string): Promise<void> | undefined {
+  /** A call in flight for `callKey`, if any: true once it answered, false if it failed (never rejects). */
+  pending(callKey: string): Promise<boolean> | undefined {
     return this.inFlight.get(callKey);
   }
 
   /** Tracks a call for `callKey` until it settles. */
   track(callKey: string, call: Promise<unknown>): void {
-    const settled: Promise<void> = call.then(
-      () => undefined,
-      () => undefined,
+    const settled: Promise<boolean> = call.then(
+      () => true,
+      () => false,
     ).finally(() => {
       if (this.inFlight.get(callKey) === settled) this.inFlight.delete(callKey);
     });
@@ -454,8 +454,10 @@ export function leasingStore(inner: GlobalRateLimitStore, book: LeaseBook, opts:
         for (let waits = 0; plan.lent && waits < MAX_WAITS && !book.refused(callKey, now); waits++) {
           const pending = book.pending(callKey);
           if (!pending) break;
-          await pending;
+          const answered = await pending;
           now = opts.now();
+          // The object did not answer it: no more waiting behind others' calls, this request calls itself.
+          if (!answered) break;
           const local = fromLease(plan, k, key, now, background);
           if (local) {
             for (const r of local) r.waited = true;

@@ -255,6 +255,23 @@ describe("renewing ahead and coalescing calls", () => {
     expect(results.filter((r) => r[0]!.waited)).toHaveLength(15);
   });
 
+  it("requests that waited for a call that failed do not wait again: each calls itself", async () => {
+    const clock = { t: 2_350_000_000_000 };
+    const o = objects(clock);
+    let calls = 0;
+    const flaky: GlobalRateLimitStore = {
+      async take(shard, key, takes) {
+        if (++calls === 1) throw new Error("Durable Object reset");
+        return o.store.take(shard, key, takes);
+      },
+    };
+    const store = leasingStore(flaky, new LeaseBook(0), { now: () => clock.t });
+    const settled = await Promise.allSettled(Array.from({ length: 16 }, () => store.take("rl:flaky", "k", benchTakes)));
+    expect(settled.filter((r) => r.status === "rejected")).toHaveLength(1);
+    expect(settled.every((r) => r.status === "rejected" || r.value.every((t) => t.allowed))).toBe(true);
+    expect(calls).toBe(16);
+  });
+
   it("a cold isolate's 16 concurrent requests make at most two calls", async () => {
     const clock = { t: 2_400_000_000_000 };
     const o = objects(clock);
