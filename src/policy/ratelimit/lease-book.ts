@@ -183,7 +183,8 @@ export class LeaseBook {
 
   /**
    * Removes the slices of `id` that have ended and answers their unused units to give back (once):
-   * those of the newest window (the object ignores another window's units; a token bucket's are all 0).
+   * those of the newest window (the object ignores another window's units; for a token bucket, the
+   * newest tag is the latest fill clock, which the object discounts least).
    */
   release(id: string, now: number): GiveBack | undefined {
     const slices = this.leases.get(id);

@@ -7,7 +7,9 @@
  * Why the limit is never exceeded: a lease is taken from the counter like requests are (the sum of
  * what was admitted and what is lent never passes the limit), a lease ends no later than the window
  * it was taken from (its duration is measured from the caller's send time, which precedes the grant),
- * and units given back are only those the isolate never admitted, given back at most once.
+ * and units given back are only those the isolate never admitted, given back at most once — to a token
+ * bucket, less one fill per fill step since the grant (fills the bucket could not hold while the units
+ * were out would have been lost with them in the bucket: see `giveBack`).
  *
  * What it costs: units lent to an isolate that stops getting traffic (or dies) stay unused until the
  * lease ends (stranded). A lease is at most `rate × horizon` and at most half of what is left, so what
@@ -29,7 +31,7 @@ export const TARGET_CALLS_PER_SECOND = 200;
 /** Units of an earlier lease the isolate did not use, given back (once) with its next call. */
 export interface GiveBack {
   units: number;
-  /** The window the lease came from (`windowStart` for fixed windows; 0 for token buckets). */
+  /** The window the lease came from: `windowStart` for fixed windows; for token buckets, the fill clock (`filledAt`) at the grant. */
   window: number;
 }
 
@@ -76,13 +78,19 @@ export function grantLease(limit: Limit, state: LimitState, now: number, ratePer
   const s = refillBucket(limit, state.type === "tokenBucket" ? state : undefined, now);
   if (!leasable(limit)) return none(0);
   const units = Math.min(wantedUnits(ratePerSecond, horizonMs), Math.floor(s.tokens / 2));
-  if (units < 1) return none(0);
-  return { units, ttlMs: horizonMs, window: 0, state: { type: "tokenBucket", tokens: s.tokens - units, filledAt: s.filledAt } };
+  // A bucket's slice is tagged with the fill clock at the grant (what `giveBack` counts fills from).
+  if (units < 1) return none(s.filledAt);
+  return { units, ttlMs: horizonMs, window: s.filledAt, state: { type: "tokenBucket", tokens: s.tokens - units, filledAt: s.filledAt } };
 }
 
 /**
  * Puts unused units back: into the same fixed window only (a later window never gets an earlier one's
- * units), into a token bucket up to its size.
+ * units); into a token bucket up to its size, less `tokensPerFill` per fill step since the grant
+ * (`back.window` is the bucket's fill clock then). Why less: while the units were out, a fill may have
+ * found the bucket full and been dropped, where the bucket holding those units would have dropped it
+ * too; each step can drop at most one fill, so what is returned never lets the bucket hold more than
+ * it would have without the lease (a burst over the bucket's size). A tag of 0 (a slice lent before the
+ * tag existed) returns nothing.
  */
 export function giveBack(limit: Limit, state: LimitState | undefined, back: GiveBack, now: number): LimitState | undefined {
   if (!state || !(back.units > 0)) return state;
@@ -94,7 +102,10 @@ export function giveBack(limit: Limit, state: LimitState | undefined, back: Give
   }
   if (state.type !== "tokenBucket") return state;
   const s = refillBucket(limit, state, now);
-  return { type: "tokenBucket", tokens: Math.min(limit.maxTokens, s.tokens + Math.floor(back.units)), filledAt: s.filledAt };
+  const steps = Math.max(0, Math.ceil((s.filledAt - back.window) / limit.fillIntervalMs));
+  const units = Math.floor(back.units) - steps * limit.tokensPerFill;
+  if (units <= 0) return state;
+  return { type: "tokenBucket", tokens: Math.min(limit.maxTokens, s.tokens + units), filledAt: s.filledAt };
 }
 
 /** How many units to ask for: this isolate's recent rate over the horizon, less the request itself. */
