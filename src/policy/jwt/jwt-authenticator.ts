@@ -37,6 +37,8 @@ export interface JwtRequest {
   url: URL;
   /** The query parameters when already known; `null` when the request has none. */
   query?: URLSearchParams | null;
+  /** The raw query string when known (lets an absent token parameter be seen without parsing the query). */
+  rawQuery?: string;
   method: string;
   /** This request's `ctx.waitUntil`, to keep a background JWKS refresh alive after the response. */
   waitUntil?(p: Promise<unknown>): void;
