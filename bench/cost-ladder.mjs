@@ -19,6 +19,9 @@ export const COST_VARIANTS = [
   { id: "query", steps: ["query"], what: "new URL(...).searchParams.get()" },
   { id: "headers", steps: ["headers"], what: "new Headers(request.headers) + 8 deletes + 2 sets (forwarded via new Request)", needs: ["request"] },
   { id: "request", steps: ["request"], what: "forward a new Request(url, {method, headers: request.headers}) instead of the original" },
+  { id: "requestset", steps: ["requestset"], what: "new Request(url, {method, headers: request.headers}) + 2 headers.set on its copy (Isthmus's way)" },
+  { id: "cloneset", steps: ["cloneset"], what: "new Request(request) + 2 headers.set on its copy" },
+  { id: "fetchinit", steps: ["fetchinit"], what: "new Headers(request.headers) + 2 sets, then binding.fetch(url, {method, headers})" },
   { id: "abort", steps: ["abort"], what: "new AbortController + new Request(request, {signal})" },
   { id: "response", steps: ["response"], what: "new Response(res.body, res) + headers.set (a mutable response)" },
   { id: "uuid", steps: ["uuid"], what: "crypto.randomUUID()" },
@@ -28,7 +31,8 @@ export const COST_VARIANTS = [
   { id: "all", steps: ["url", "query", "headers", "request", "abort", "response", "uuid", "cf", "scan", "awaits"], what: "all of the above together" },
 ];
 
-export async function costLadder({ root, workDir, compatibilityDate, serverCpu, loadCpu, taskset, reps, seconds, freePort, log, generator = "wrk" }) {
+export async function costLadder({ root, workDir, compatibilityDate, serverCpu, loadCpu, taskset, reps, seconds, freePort, log, generator = "wrk", only = [] }) {
+  const variants = COST_VARIANTS.filter((v) => v.id === "plain" || !only.length || only.includes(v.id));
   const dir = join(workDir, "costs");
   mkdirSync(dir, { recursive: true });
   copyFileSync(join(root, "bench/workers/origin.js"), join(dir, "origin.js"));
@@ -36,7 +40,7 @@ export async function costLadder({ root, workDir, compatibilityDate, serverCpu, 
   const workers = [{ name: "origin", module: join(dir, "origin.js"), compatibilityDate }];
   const sockets = [];
   const ports = {};
-  for (const v of COST_VARIANTS) {
+  for (const v of variants) {
     // "headers" alone would copy and drop the copy; forwarding it needs a new Request too.
     const steps = v.needs ? [...v.steps, ...v.needs] : v.steps;
     const module = join(dir, `variant-${v.id}.js`);
@@ -47,11 +51,11 @@ export async function costLadder({ root, workDir, compatibilityDate, serverCpu, 
   }
   const config = writeWorkerdConfig(join(dir, "config.capnp"), { workers, sockets });
   const server = await startWorkerd({ root, config, cpu: serverCpu, taskset, log: join(dir, "workerd.log"), ports: Object.values(ports) });
-  const samples = Object.fromEntries(COST_VARIANTS.map((v) => [v.id, []]));
+  const samples = Object.fromEntries(variants.map((v) => [v.id, []]));
   try {
     for (let rep = 0; rep < reps; rep++) {
-      for (let i = 0; i < COST_VARIANTS.length; i++) {
-        const v = COST_VARIANTS[(i + rep) % COST_VARIANTS.length];
+      for (let i = 0; i < variants.length; i++) {
+        const v = variants[(i + rep) % variants.length];
         const url = `http://127.0.0.1:${ports[v.id]}/svc50/items/42?color=blue`;
         const common = { root, url, host: "bench.example.com", connections: 16, cpu: taskset ? loadCpu : undefined };
         await closedLoop(generator, { ...common, seconds: 1 });
@@ -67,7 +71,7 @@ export async function costLadder({ root, workDir, compatibilityDate, serverCpu, 
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const plain = median(samples.plain);
-  return COST_VARIANTS.map((v) => ({ ...v, cpuUsPerReq: median(samples[v.id]), deltaUs: median(samples[v.id]) - plain, samples: samples[v.id] }));
+  return variants.map((v) => ({ ...v, cpuUsPerReq: median(samples[v.id]), deltaUs: median(samples[v.id]) - plain, samples: samples[v.id] }));
 }
 
 export function renderCosts(rows, { reps, seconds, generator = "wrk" }) {

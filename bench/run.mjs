@@ -14,6 +14,7 @@
  *   npm run bench -- --load autocannon   closed loop with autocannon even if wrk is installed (the default without wrk)
  *   npm run bench -- --v8-flags "--max-old-space-size=32 --max-semi-space-size=4"
  *   npm run bench -- --costs         only the per-request operation cost ladder (bench/cost-ladder.mjs)
+ *   npm run bench -- --profile e     a V8 CPU profile of one scenario under load (bench/profile.mjs; --interval µs, --top N)
  *   npm run bench -- --gateway-bundle /tmp/variant.js --only c   A/B: measure a gateway bundle built elsewhere
  *
  * Writes bench/results/<timestamp>.json (raw figures of every repetition) and prints markdown tables.
@@ -26,6 +27,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildAll } from "./build.mjs";
 import { costLadder, renderCosts } from "./cost-ladder.mjs";
+import { profileDuring, summarizeProfile } from "./profile.mjs";
 import { analyzeTrace } from "./durable-object-calls.mjs";
 import { autocannonLoad, fixedRate, wrk } from "./load.mjs";
 import { autocannonVersion } from "./closed-loop.mjs";
@@ -54,8 +56,8 @@ const opts = {
   quick,
   reps: Number(option("--reps", quick ? 1 : 3)),
   warmSeconds: Number(option("--warmup", quick ? 1 : 2)),
-  satSeconds: Number(option("--seconds", quick ? 3 : 8)),
-  fixSeconds: Number(option("--fixed-seconds", option("--seconds", quick ? 3 : 8))),
+  satSeconds: Number(option("--seconds", quick ? 3 : 6)),
+  fixSeconds: Number(option("--fixed-seconds", quick ? 2 : 3)),
   rate: Number(option("--rate", 1000)),
   satConnections: Number(option("--connections", 16)),
   fixConnections: Number(option("--fixed-connections", 16)),
@@ -77,17 +79,11 @@ if (flag("--help") || flag("-h")) {
 const log = (...a) => console.error("[bench]", ...a);
 
 /**
- * A scenario's phase lengths: the run's, shortened to the scenario's `maxSeconds` — unless the command
- * line set that length, which then applies to every scenario.
+ * A scenario's phase lengths: the run's, the same for every scenario — ratios between scenarios measured
+ * with different phase lengths are biased (a shorter warm-up leaves more JIT and heap growth in the loop).
  */
-function phasesOf(scenario) {
-  const cap = (value, max, given) => (max === undefined || given ? value : Math.min(value, max));
-  const m = scenario.maxSeconds ?? {};
-  return {
-    warmSeconds: cap(opts.warmSeconds, m.warmup, flag("--warmup")),
-    satSeconds: cap(opts.satSeconds, m.sat, flag("--seconds")),
-    fixSeconds: cap(opts.fixSeconds, m.fixed, flag("--seconds") || flag("--fixed-seconds")),
-  };
+function phasesOf() {
+  return { warmSeconds: opts.warmSeconds, satSeconds: opts.satSeconds, fixSeconds: opts.fixSeconds };
 }
 
 /**
@@ -306,14 +302,11 @@ async function prepare(scenario, proc, token) {
   log(`scenario ${scenario.id}: ${d.forwarded} traced requests, ${d.doCalls} DO calls (${d.steadyDoCalls} in steady state), awaited: cold ${d.coldAwaited}, steady ${d.steadyAwaited}`);
 }
 
-/** One repetition of one scenario: fresh process, warm-up, closed loop, fixed rate. */
-async function measure(scenario, proc) {
-  const server = await proc.start();
+/** `seconds` of closed-loop load on `scenario`'s entry, with the run's generator and the scenario's requests. */
+function closedLoopOf(scenario, proc) {
   const url = `http://127.0.0.1:${proc.entryPort}${scenario.request.path}`;
-  const loadCpu = preflightInfo.taskset ? opts.loadCpu : undefined;
-  const common = { url, host: BENCH_HOST, headers: scenario.request.headers, cpu: loadCpu };
-  const { warmSeconds, satSeconds, fixSeconds } = phasesOf(scenario);
-  const closedLoop = async (seconds) => {
+  const common = { url, host: BENCH_HOST, headers: scenario.request.headers, cpu: preflightInfo.taskset ? opts.loadCpu : undefined };
+  return async (seconds) => {
     const v = varied(scenario);
     if (preflightInfo.closedLoop === "autocannon") {
       const w = await autocannonLoad({ ...common, root, seconds, connections: opts.satConnections, requestModule: v.requestModule, env: v.env });
@@ -324,6 +317,16 @@ async function measure(scenario, proc) {
     v.advance(wrkIssued(w, opts.satConnections));
     return w;
   };
+}
+
+/** One repetition of one scenario: fresh process, warm-up, closed loop, fixed rate. */
+async function measure(scenario, proc) {
+  const server = await proc.start();
+  const url = `http://127.0.0.1:${proc.entryPort}${scenario.request.path}`;
+  const loadCpu = preflightInfo.taskset ? opts.loadCpu : undefined;
+  const common = { url, host: BENCH_HOST, headers: scenario.request.headers, cpu: loadCpu };
+  const { warmSeconds, satSeconds, fixSeconds } = phasesOf(scenario);
+  const closedLoop = closedLoopOf(scenario, proc);
   try {
     const probe = await httpGet(proc.entryPort, scenario.request.path, scenario.request.headers);
     if (probe.status !== 200) throw new Error(`scenario ${scenario.id}: ${scenario.request.path} answered ${probe.status} ${probe.body.slice(0, 200)}`);
@@ -429,7 +432,7 @@ async function costsOnly() {
   const seconds = Number(option("--seconds", 4));
   const rows = await costLadder({
     root, workDir, compatibilityDate: wrangler.compatibilityDate, serverCpu: opts.serverCpu, loadCpu: opts.loadCpu,
-    taskset: preflightInfo.taskset, reps, seconds, freePort, log, generator: preflightInfo.closedLoop,
+    taskset: preflightInfo.taskset, reps, seconds, freePort, log, generator: preflightInfo.closedLoop, only: opts.only,
   });
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `costs-${started.toISOString().replace(/[:.]/g, "-")}.json`);
@@ -437,6 +440,34 @@ async function costsOnly() {
   console.log(renderCosts(rows, { reps, seconds, generator: preflightInfo.closedLoop }));
   log(`raw results: ${file}`);
   if (!flag("--keep-work")) rmSync(workDir, { recursive: true, force: true });
+}
+
+/** `--profile <id>`: a CPU profile of the scenario's entry Worker under load (bench/profile.mjs). */
+async function profileOnly(id, built, wrangler, token) {
+  const scenario = SCENARIOS.find((s) => s.id === id);
+  if (!scenario) throw new Error(`--profile: no scenario ${id} (${SCENARIOS.map((s) => s.id).join(", ")})`);
+  const proc = await scenarioProcess(scenario, built, wrangler, token);
+  if (scenario.setup) scenario.loadEnv = (await scenario.setup(join(workDir, scenario.id)))?.env;
+  if (scenario.workers.includes("gateway")) await prepare(scenario, proc, token);
+  const inspector = await freePort();
+  const server = await proc.start({ inspector });
+  const seconds = opts.satSeconds;
+  try {
+    const load = closedLoopOf(scenario, proc);
+    await load(opts.warmSeconds);
+    let requests = 0;
+    const profile = await profileDuring(inspector, scenario.entry, async () => {
+      requests = (await load(seconds)).requests;
+    }, { intervalUs: Number(option("--interval", 100)) });
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, `${scenario.id}-${new Date().toISOString().replace(/[:.]/g, "-")}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    console.log(`## CPU profile of scenario ${scenario.id} (${scenario.entry}), ${requests} requests in ${seconds} s\n`);
+    console.log(summarizeProfile(profile, Number(option("--top", 40))));
+    log(`profile: ${file}`);
+  } finally {
+    await server.stop();
+  }
 }
 
 async function main() {
@@ -453,8 +484,10 @@ async function main() {
   const built = await buildAll(root, workDir, { gatewayBundle: gatewayBundle && resolve(gatewayBundle) });
   log(`built gateway (${(built.gateway.bytes / 1024).toFixed(0)} KiB; exports ${built.gateway.exports.join(", ")})`);
 
-  const scenarios = SCENARIOS.filter((s) => !opts.only.length || opts.only.includes(s.id) || s.floor);
   const token = `bench-${randomBytes(12).toString("hex")}`;
+  const profiled = option("--profile", undefined);
+  if (profiled) return profileOnly(profiled, built, wrangler, token);
+  const scenarios = SCENARIOS.filter((s) => !opts.only.length || opts.only.includes(s.id) || s.floor);
   const procs = new Map();
   for (const s of scenarios) procs.set(s.id, await scenarioProcess(s, built, wrangler, token));
   for (const s of scenarios) {

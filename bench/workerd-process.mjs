@@ -15,11 +15,11 @@ export function workerdBinary(root) {
 }
 
 /**
- * @param {{ root: string, config: string, cpu?: string, log: string, ports: number[], asyncTrace?: string, taskset: boolean }} opts
+ * @param {{ root: string, config: string, cpu?: string, log: string, ports: number[], asyncTrace?: string, inspector?: number, taskset: boolean }} opts
  * @returns {Promise<{ pid: number, stop: () => Promise<void> }>}
  */
 export async function startWorkerd(opts) {
-  const args = ["serve", ...(opts.asyncTrace ? ["--async-trace", opts.asyncTrace] : []), opts.config];
+  const args = ["serve", ...(opts.asyncTrace ? ["--async-trace", opts.asyncTrace] : []), ...(opts.inspector ? ["--inspector-addr", `127.0.0.1:${opts.inspector}`] : []), opts.config];
   const bin = workerdBinary(opts.root);
   const [cmd, argv] = opts.taskset && opts.cpu !== undefined ? ["taskset", ["-c", opts.cpu, bin, ...args]] : [bin, args];
   const fd = openSync(opts.log, "a");

@@ -20,6 +20,27 @@ const BEFORE = {
     const u = s.url ?? new URL(s.req.url);
     s.out = new Request(`http://${u.host}${u.pathname}${u.search}`, { method: s.req.method, headers: s.headers ?? s.req.headers, redirect: "manual" });
   },
+  // The gateway's way: the Request constructor copies the client's headers, the writes go on the copy.
+  requestset: (s) => {
+    const u = s.url ?? new URL(s.req.url);
+    s.out = new Request(`http://${u.host}${u.pathname}${u.search}`, { method: s.req.method, headers: s.req.headers, redirect: "manual" });
+    s.out.headers.set("x-forwarded-proto", "http");
+    s.out.headers.set("x-request-id", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+  },
+  // A copy of the incoming Request (same URL, method, body) with its headers then written.
+  cloneset: (s) => {
+    s.out = new Request(s.req);
+    s.out.headers.set("x-forwarded-proto", "http");
+    s.out.headers.set("x-request-id", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+  },
+  // No Request built in JavaScript: the binding's fetch(url, init) with a header copy.
+  fetchinit: (s) => {
+    const h = new Headers(s.req.headers);
+    h.set("x-forwarded-proto", "http");
+    h.set("x-request-id", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+    s.init = { method: s.req.method, headers: h, redirect: "manual" };
+    s.out = s.req.url;
+  },
   abort: (s) => {
     const c = new AbortController();
     s.out = new Request(s.out, { signal: c.signal });
@@ -60,7 +81,7 @@ export function variant(steps) {
     async fetch(req, env) {
       const s = { req, out: req };
       for (const name of steps) if (BEFORE[name]) await BEFORE[name](s);
-      let res = await env.ORIGIN.fetch(s.out);
+      let res = await (s.init ? env.ORIGIN.fetch(s.out, s.init) : env.ORIGIN.fetch(s.out));
       for (const name of steps) if (AFTER[name]) res = AFTER[name](res);
       return res;
     },

@@ -43,7 +43,7 @@ export type CustomTag =
   | { environment: { name: string; defaultValue?: string } };
 
 export interface TracingSettings {
-  /** Where spans go; none means no spans are recorded (trace context is still propagated). */
+  /** Where spans go; none means no tracer: no spans, no trace context written (a caller's passes unchanged). */
   provider?: OtelTracingProvider;
   /** 0–100. */
   randomSamplingPercentage: number;

@@ -69,7 +69,12 @@ export interface MemberProps {
 
 export async function serve(request: Request, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }, caller: Caller, target = parseRequestUrl(request.url)): Promise<Response> {
   const waitUntil = (p: Promise<unknown>) => ctx.waitUntil(p);
-  isolate.location ??= locationOf(request);
+  // Read once: an isolate stays in one colo, and reading `request.cf` costs a parse on each access.
+  if (caller.kind === "edge" && !isolate.locationRead) {
+    isolate.locationRead = true;
+    isolate.location = locationOf(request);
+    isolate.metrics.location = isolate.location ?? isolate.metrics.location;
+  }
   const pending = liveConfig(storeAccess(env, waitUntil));
   const live = pending instanceof Promise ? await pending : pending;
   return (await runChain(createRequestContext({ request, env, waitUntil, live, caller, target }))).response;

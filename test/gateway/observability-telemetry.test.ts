@@ -168,7 +168,8 @@ describe("envoyOtelAls: OTLP/HTTP log export", () => {
   it("batches records and POSTs them to the collector as OTLP JSON, never failing a request when it is down", async () => {
     const { env } = await import("cloudflare:workers");
     const { inject } = await import("vitest");
-    const { enqueueOtlpLog, sendOtlpLogs } = await import("../../src/gateway/runtime/otlp-logs.js");
+    const { OtlpLogQueue } = await import("../../src/gateway/runtime/otlp-logs.js");
+    const queue = new OtlpLogQueue();
     const { defaultTextFormat } = await import("../../src/config/mesh-telemetry.js");
     const port = inject("origins").scripted;
     await (await fetch(`http://127.0.0.1:${port}/__reset`)).text();
@@ -176,9 +177,9 @@ describe("envoyOtelAls: OTLP/HTTP log export", () => {
     const waits: Promise<unknown>[] = [];
     const t0 = Date.now();
     const record = (i: number) => ({ timeUnixNano: `${t0}000000`, severityNumber: 9, severityText: "INFO", body: { stringValue: `line ${i}` }, attributes: [{ key: "response_code", value: { intValue: "200" } }] });
-    for (let i = 0; i < 3; i++) enqueueOtlpLog(provider, record(i), env, (p) => void waits.push(p), t0);
+    for (let i = 0; i < 3; i++) queue.enqueue(provider, record(i), env, (p) => void waits.push(p), t0);
     expect(waits).toHaveLength(0); // neither full nor due
-    enqueueOtlpLog(provider, record(3), env, (p) => void waits.push(p), t0 + 2500); // due
+    queue.enqueue(provider, record(3), env, (p) => void waits.push(p), t0 + 2500); // due
     await Promise.all(waits);
     const seen = (await (await fetch(`http://127.0.0.1:${port}/__seen/otlp-logs`)).json()) as { count: number; requests: { method: string; path: string; headers: Record<string, string>; body: string }[] };
     expect(seen.count).toBe(1);
@@ -189,8 +190,8 @@ describe("envoyOtelAls: OTLP/HTTP log export", () => {
     // A collector that fails (answers 503): the batch is dropped with an error line, nothing throws.
     const down = { ...provider, name: "otel-down", service: `http://127.0.0.1:${port}/status/503` };
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    enqueueOtlpLog(down, record(9), env, () => undefined, t0);
-    await sendOtlpLogs(down, env);
+    queue.enqueue(down, record(9), env, () => undefined, t0);
+    await queue.send(down, env);
     expect(errors.mock.calls.some((c) => String(c[0]).includes("OTLP access log export failed"))).toBe(true);
     errors.mockRestore();
   });

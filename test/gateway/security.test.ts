@@ -211,3 +211,65 @@ spec:
     expect(res.status).toBe(200);
   });
 });
+
+describe("edge client certificates: what the Gateway server's tls.mode asks for", () => {
+  // A real leaf (openssl, P-256) with URI SAN spiffe://cluster.local/ns/foo/sa/bar, as Cloudflare hands it in cf.tlsClientAuth.certRFC9440.
+  const CERT = ":MIIB4TCCAYegAwIBAgIUVl6u77zUssSxZ5CNgIB5IBDY4K0wCgYIKoZIzj0EAwIwJjEWMBQGA1UECgwNY2x1c3Rlci5sb2NhbDEMMAoGA1UEAwwDYmFyMB4XDTI2MTEyNjIwMDM0MloXDTM2MTEyMzIwMDM0MlowJjEWMBQGA1UECgwNY2x1c3Rlci5sb2NhbDEMMAoGA1UEAwwDYmFyMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE1fFexmITp++Qei4svuWP0rsYmJP4trFA6oqMOH0I2g8/L4RHZGaZhkgtnAXpVCbpw73iNAMhgadj6ZklHhkB1qOBkjCBjzAdBgNVHQ4EFgQU00EQXRRMaj2QIf0ibazRj2yzBIowHwYDVR0jBBgwFoAU00EQXRRMaj2QIf0ibazRj2yzBIowDwYDVR0TAQH/BAUwAwEB/zA8BgNVHREENTAzhiRzcGlmZmU6Ly9jbHVzdGVyLmxvY2FsL25zL2Zvby9zYS9iYXKCC2Jhci5mb28uc3ZjMAoGCCqGSM49BAMCA0gAMEUCIQCDLqaBWbBE9Ir62XwvqdaLT0/t+wbbsU57uUlKqNiUEgIgSnJDF1XYcnesHeOyWarAkNVpZsNYG0S5DR7Skh28vRs=:";
+  const verified = { certPresented: "1", certVerified: "SUCCESS", certRevoked: "0", certSubjectDN: "CN=bar,O=cluster.local", certRFC9440: CERT };
+  const call = (host: string, path: string, withCert: boolean) =>
+    exports.default.fetch(`https://${host}${path}`, { headers: { host }, ...(withCert ? { cf: { tlsClientAuth: verified } } : {}) } as RequestInit);
+  const server = (name: string, host: string, mode: string) =>
+    `{port: {number: 443, name: ${name}, protocol: HTTPS}, hosts: [${host}], tls: {mode: ${mode}, credentialName: edge-cert}}`;
+
+  beforeAll(async () => {
+    const res = await applyYaml(`
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: edge-tls, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - ${server("https-mutual", "mutual.example.com", "MUTUAL")}
+  - ${server("https-optional", "optional.example.com", "OPTIONAL_MUTUAL")}
+  - ${server("https-simple", "simple.example.com", "SIMPLE")}
+---
+${loopbackOriginYaml("echo-edge-tls", "echo-edge-tls.internal", echo)}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: edge-tls, namespace: default}
+spec:
+  hosts: [mutual.example.com, optional.example.com, simple.example.com]
+  gateways: [edge-tls]
+  http: [{route: [{destination: {host: echo-edge-tls.internal}}]}]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: id-needs-principal, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  action: DENY
+  rules:
+  - from: [{source: {notPrincipals: ["cluster.local/ns/foo/sa/bar"]}}]
+    to: [{operation: {paths: ["/id/*"]}}]
+`);
+    expect(res.status, await res.clone().text()).toBe(200);
+  });
+
+  it("MUTUAL: no certificate is refused (403 NR filter_chain_not_found); a verified one is source.principal", async () => {
+    const refused = await call("mutual.example.com", "/plain", false);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toBe("mTLS required: no verified peer identity");
+    expect((await call("mutual.example.com", "/id/x", true)).status).toBe(200);
+  });
+
+  it("OPTIONAL_MUTUAL: a certificate is taken when sent, not required", async () => {
+    expect((await call("optional.example.com", "/plain", false)).status).toBe(200);
+    expect((await call("optional.example.com", "/id/x", false)).status).toBe(403);
+    expect((await call("optional.example.com", "/id/x", true)).status).toBe(200);
+  });
+
+  it("SIMPLE: no client certificate is asked for, so a certificate Cloudflare verified gives no principal", async () => {
+    expect((await call("simple.example.com", "/plain", true)).status).toBe(200);
+    expect((await call("simple.example.com", "/id/x", true)).status).toBe(403);
+  });
+});

@@ -12,20 +12,29 @@ export interface IpBlock {
   prefixLength: number;
 }
 
-const OCTET = /^(0|[1-9][0-9]{0,2})$/;
 const HEXTET = /^[0-9A-Fa-f]{1,4}$/;
 const BITS = /^(0|[1-9][0-9]{0,2})$/;
 
+/** Four decimal octets, 0–255, no leading zeros (one pass: it runs per request for client addresses). */
 function parseIPv4(text: string): Uint8Array | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!OCTET.test(p) || Number(p) > 255) return undefined;
-    out[i] = Number(p);
+  let octet = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46; // a final "." closes the last octet
+    if (c === 46) {
+      if (digits === 0 || octet > 3) return undefined;
+      out[octet++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && value === 0) return undefined; // leading zero
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) return undefined;
+    } else return undefined;
   }
-  return out;
+  return octet === 4 ? out : undefined;
 }
 
 function parseIPv6(text: string): Uint8Array | undefined {

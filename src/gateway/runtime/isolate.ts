@@ -1,7 +1,8 @@
 /**
  * State that lives as long as the isolate and outlives config changes: requests in flight per endpoint
  * (LEAST_REQUEST), concurrency slots per cluster (connection pools), the shared-ejection view of each
- * cluster (outlier detection), local rate-limit counters, remote JWKS, and the parsed MESH_CONFIG var.
+ * cluster (outlier detection), local rate-limit counters, remote JWKS, metric deltas, span and OTLP log
+ * batches, and the parsed MESH_CONFIG var.
  * Nothing here is derived from a snapshot; each snapshot's runtime (hydrate.ts) is handed this one object.
  */
 import { parseMeshConfig, type MeshConfig } from "../../config/mesh-config.js";
@@ -13,6 +14,7 @@ import { JwksStore } from "../../policy/jwt/index.js";
 import { LeaseBook, LocalCounters } from "../../policy/ratelimit/index.js";
 import { SpanExporter } from "../tracing/span-exporter.js";
 import { MetricsReporter } from "./metrics-flush.js";
+import { OtlpLogQueue } from "./otlp-logs.js";
 
 export interface IsolateState {
   readonly inflight: InflightRequests;
@@ -24,12 +26,16 @@ export interface IsolateState {
   readonly leases: LeaseBook;
   /** Remote JWKS, shared by every snapshot's authenticators (a new config does not refetch keys). */
   readonly jwks: JwksStore;
-  /** The Cloudflare location (colo) this isolate runs in, from its first request's `cf.colo`. */
+  /** The Cloudflare location (colo) this isolate runs in, from its first edge request's `cf.colo`. */
   location?: string;
+  /** The first edge request's `cf` was read (it has no colo in local workerd; reading it again would not tell more). */
+  locationRead?: boolean;
   /** Istio metric deltas and their flushes to the metrics Durable Object. */
   readonly metrics: MetricsReporter;
   /** Finished spans waiting for their batch to be exported. */
   readonly spans: SpanExporter;
+  /** `envoyOtelAls` access-log records waiting for their batch. */
+  readonly otlpLogs: OtlpLogQueue;
   /** Istio's MeshConfig subset from the MESH_CONFIG var, parsed when the var changes. */
   meshConfig(env: Env): MeshConfig;
   /** The MESH_CONFIG's tracing providers and defaults, parsed when the var changes. */
@@ -48,6 +54,7 @@ export function createIsolateState(): IsolateState {
     jwks: new JwksStore(),
     metrics: new MetricsReporter(),
     spans: new SpanExporter(),
+    otlpLogs: new OtlpLogQueue(),
     meshConfig(env) {
       const text = env.MESH_CONFIG;
       if (!parsed || parsed.text !== text) {

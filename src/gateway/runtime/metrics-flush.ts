@@ -20,7 +20,8 @@ export class MetricsReporter {
   private idValue: string | undefined;
   private lastFlush = 0;
   private flushing: Promise<void> | undefined;
-  private location = "local";
+  /** The colo this isolate serves from (set by the gateway from its first edge request), for proxy-status. */
+  location = "local";
   private version = 0;
 
   /** This isolate's id (its metrics shard and report), drawn on first use: workerd refuses random values at global scope. */
@@ -29,9 +30,8 @@ export class MetricsReporter {
   }
 
   /** After a request was recorded: schedules a flush when one is due (no await, no work otherwise). */
-  maybeFlush(env: Env, waitUntil: (p: Promise<unknown>) => void, now: number, servedVersion: number, colo: string | undefined): void {
+  maybeFlush(env: Env, waitUntil: (p: Promise<unknown>) => void, now: number, servedVersion: number): void {
     this.version = servedVersion;
-    if (colo) this.location = colo;
     if (now - this.lastFlush < FLUSH_MS || this.flushing || !env.METRICS) return;
     this.lastFlush = now;
     waitUntil(this.flush(env));

@@ -23,10 +23,15 @@ export interface RequestTrace {
   readonly children: FinishedSpan[];
 }
 
-/** Stage 1: continue the caller's trace or start one; the sampling decision is made here, once. */
-export function startRequestTrace(headers: Headers, settings: TracingSettings | undefined, random: () => number): RequestTrace {
+/**
+ * Stage 1: continue the caller's trace or start one; the sampling decision is made here, once.
+ * Without a tracing provider there is no tracer, as in Envoy: no span, no trace context written (the
+ * provider decides the format the proxy emits); a caller's trace headers reach the upstream unchanged.
+ */
+export function startRequestTrace(headers: Headers, settings: TracingSettings | undefined, random: () => number): RequestTrace | undefined {
+  if (!settings?.provider) return undefined;
   const incoming = readTraceContext(headers);
-  const sampled = incoming?.sampled ?? sampleRandomly(settings?.provider ? settings.randomSamplingPercentage : 0, random);
+  const sampled = incoming?.sampled ?? sampleRandomly(settings.randomSamplingPercentage, random);
   const known = incoming?.traceId !== undefined ? incoming : undefined;
   const ids = randomTraceAndSpanIds();
   return {
@@ -43,6 +48,8 @@ export function startRequestTrace(headers: Headers, settings: TracingSettings | 
 /** A client span in flight: its id is the parent the upstream sees. */
 export interface ClientSpan {
   readonly spanId: string;
+  /** The request is sampled: `end` records the span (otherwise it only propagates the context). */
+  readonly recording: boolean;
   /** Writes this hop's trace context on the outgoing request. */
   propagate(headers: Headers): void;
   /** Records the span (sampled requests only); call once. */
@@ -58,6 +65,7 @@ export function startClientSpan(trace: RequestTrace | undefined, name: string): 
   const out: OutgoingTrace = { traceId: trace.traceId, spanId, parentSpanId: trace.sampled ? trace.spanId : trace.parentSpanId, sampled: trace.sampled, tracestate: trace.tracestate, b3Single: trace.b3Single };
   return {
     spanId,
+    recording: trace.sampled,
     propagate: (headers) => writeTraceHeaders(headers, out),
     end(attributes, error) {
       if (!trace.sampled) return;

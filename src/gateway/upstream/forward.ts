@@ -96,11 +96,12 @@ async function attempts(rc: RequestContext, route: Route, destination: WeightedD
     // Envoy's router: one client span per attempt, the upstream's parent.
     const span = startClientSpan(rc.trace, `router ${cluster.name} egress`);
     span?.propagate(request.headers);
-    const tags = { upstream_cluster: cluster.name, "upstream_cluster.name": cluster.name, upstream_address: rc.upstreamHost, "http.method": rc.method, "http.url": request.url, attempt };
+    // Span tags only for a recorded (sampled) span: reading request.url and building them costs per attempt.
+    const tags = span?.recording ? { upstream_cluster: cluster.name, "upstream_cluster.name": cluster.name, upstream_address: rc.upstreamHost, "http.method": rc.method, "http.url": request.url, attempt } : undefined;
     if (pick.endpoint.policySet !== undefined) {
       const verdict = await destinationStage(rc, cluster, pick.endpoint, { request, path: parts.path, authority: parts.authority });
       if (!verdict.allowed) {
-        span?.end({ ...tags, "http.status_code": String(verdict.reply.status), response_flags: verdict.reply.flag, response_code_details: verdict.reply.details ?? "-" });
+        if (tags) span!.end({ ...tags, "http.status_code": String(verdict.reply.status), response_flags: verdict.reply.flag, response_code_details: verdict.reply.details ?? "-" });
         return { kind: "local-reply", reply: verdict.reply };
       }
       request = verdict.request;
@@ -119,7 +120,7 @@ async function attempts(rc: RequestContext, route: Route, destination: WeightedD
       return outcome.response;
     } finally {
       balancer.dec(pick.index);
-      span?.end({ ...tags, "http.status_code": String(status), response_flags: status === 0 ? "UF" : "-" }, status === 0 || status >= 500);
+      if (tags) span!.end({ ...tags, "http.status_code": String(status), response_flags: status === 0 ? "UF" : "-" }, status === 0 || status >= 500);
     }
   }, policy, systemRetryDeps({ random: rc.random }), route.timeoutMs);
 

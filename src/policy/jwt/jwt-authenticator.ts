@@ -126,6 +126,11 @@ interface RuleRuntime {
 interface Verified {
   jwt: ParsedJwt;
   rule: number;
+  /**
+   * The outcome of a request carrying this one token at `location` (claims normalized, output headers
+   * computed), kept with the cached token: a request that presents it again reuses it. Read-only.
+   */
+  outcome?: { location: FoundToken["location"]; ok: JwtOk };
 }
 
 type VerifyResult = { ok: true; verified: Verified; cached: boolean } | { ok: false; status: JwtStatus };
@@ -232,6 +237,16 @@ export function buildJwtAuthenticator(table: JwtAuthnTable | undefined, deps: Jw
         ? { ...deps, ...(req.waitUntil ? { waitUntil: req.waitUntil } : {}), ...(req.fetch ? { fetch: req.fetch } : {}) }
         : deps;
       // Every token present must be valid (Envoy: a good token must not carry a bad one past the gate).
+      if (extraction.tokens.length === 1) {
+        const found = extraction.tokens[0]!;
+        const r = await verify(found, ctx);
+        if (!r.ok) return deny(r.status, req.url);
+        const memo = r.verified.outcome;
+        if (memo?.location === found.location) return r.cached ? memo.ok : { ...memo.ok, cached: false };
+        const ok = okOutcome([{ found, verified: r.verified, cached: true }], outputHeaders, rules);
+        r.verified.outcome = { location: found.location, ok };
+        return r.cached ? ok : { ...ok, cached: false };
+      }
       const results: { found: FoundToken; verified: Verified; cached: boolean }[] = [];
       for (const found of extraction.tokens) {
         const r = await verify(found, ctx);

@@ -381,3 +381,19 @@ describe("identity", () => {
     expect(out.kind === "ok" && out.principal).toBeUndefined();
   });
 });
+
+describe("a token seen again", () => {
+  it("reuses the verified token's outcome at the same location, and computes its own at another", async () => {
+    const h = remote(jwks(K.ec256), rule({ outputClaimToHeaders: [{ header: "x-sub", claim: "sub" }] }));
+    const token = await sign(K.ec256, { groups: "a b" });
+    const first = await h.authenticate(bearer(token));
+    const again = await h.authenticate(bearer(token));
+    expect(first).toMatchObject({ kind: "ok", cached: false, setHeaders: { "x-sub": "alice" }, removeHeaders: ["x-sub", "authorization"] });
+    expect(again).toEqual({ ...first, cached: true });
+    expect(h.count("jwt_signature_check")).toBe(1);
+    // The same token in Istio's default query location: its own removals (the parameter, not the header).
+    const inQuery = await h.authenticate({ url: `https://api.example.com/things?access_token=${token}`, headers: {} });
+    expect(inQuery).toMatchObject({ kind: "ok", cached: true, removeHeaders: ["x-sub"], removeParams: ["access_token"] });
+    expect((await h.authenticate(bearer(token)))).toEqual({ ...first, cached: true });
+  });
+});

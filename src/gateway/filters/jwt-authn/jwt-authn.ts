@@ -19,28 +19,36 @@ export const jwtAuthnFilter: RequestFilter = {
     const authn = gatewaySecurity(rc).jwt;
     if (!authn.enabled) return undefined;
     let url: URL | undefined;
-    const hasQuery = rc.path.includes("?");
+    let query: URLSearchParams | null | undefined;
+    const path = rc.path;
     const outcome = await authn.authenticate({
       headers: rc.headers,
-      get url() { return (url ??= jwtUrl(rc.scheme, rc.authority, rc.path)); }, // built only for a query token or a denial's realm
-      query: hasQuery ? undefined : null,
+      get url() { return (url ??= jwtUrl(rc.scheme, rc.authority, path)); }, // built only for a denial's realm
+      // Token query parameters (Istio's default `access_token` location): only the query is parsed, no URL.
+      get query() {
+        if (query === undefined) {
+          const q = path.indexOf("?");
+          query = q < 0 ? null : new URLSearchParams(path.slice(q + 1));
+        }
+        return query;
+      },
       method: rc.method,
       waitUntil: rc.waitUntil,
       fetch: tracedFetch(rc.trace, "async jwks egress"),
     });
     record(rc, "jwt_authn", describeJwtOutcome(outcome));
     if (outcome.kind === "deny") return outcome.reply;
-    let path = rc.path;
+    let newPath = rc.path;
     if (outcome.kind === "ok" && Object.keys(outcome.setHeaders).length > 0) {
       // Claim outputs are request headers later stages may match on: edit the stages' headers.
-      path = applyJwtOutcome(outcome, mutableHeaders(rc), rc.path);
+      newPath = applyJwtOutcome(outcome, mutableHeaders(rc), rc.path);
     } else {
       // Only removals (the token, forgeable output headers): done on the upstream request itself.
       if (outcome.removeHeaders.length > 0) rc.upstreamRemove = outcome.removeHeaders;
-      if (outcome.kind === "ok" && outcome.removeParams.length > 0) path = removeQueryParams(rc.path, outcome.removeParams);
+      if (outcome.kind === "ok" && outcome.removeParams.length > 0) newPath = removeQueryParams(rc.path, outcome.removeParams);
     }
-    if (path !== rc.path) {
-      rc.path = path;
+    if (newPath !== rc.path) {
+      rc.path = newPath;
       rc.authzView = undefined; // rebuilt from the new path by the authorization stage
     }
     if (outcome.kind === "ok") {

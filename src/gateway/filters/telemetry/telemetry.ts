@@ -19,8 +19,7 @@ import { ALL_METRICS_MASK } from "../../../policy/telemetry/istio-metrics.js";
 import type { LabelGroup } from "../../../policy/telemetry/metric-labels.js";
 import { overriddenLabels, type LogPlan, type MetricsPlan, type ScopeRuntime } from "../../../policy/telemetry/telemetry-runtime.js";
 import type { RequestContext } from "../../chain/request-context.js";
-import { enqueueOtlpLog, type OtlpLogRecord } from "../../runtime/otlp-logs.js";
-import { defaultTextFormat, type AccessLogFormat } from "../../../config/mesh-telemetry.js";
+import { otlpLogRecord } from "../../../policy/telemetry/otlp-log-record.js";
 
 /** Flags meaning the request never reached the destination workload (no destination-side report). */
 const NOT_DELIVERED = new Set(["UH", "UF", "UO", "NC", "NR", "URX"]);
@@ -49,7 +48,7 @@ function reportRequest(rc: RequestContext, response: Response): void {
     const security = rc.endpoint!.kind === "binding" || rc.cluster?.tls?.mode === "ISTIO_MUTUAL" ? "mutual_tls" : "none";
     r.recordMetrics("destination", destinationScope.metrics.server, security);
   }
-  rc.live.metrics.maybeFlush(rc.env, rc.waitUntil, now, rc.live.version, r.cf?.colo);
+  rc.live.metrics.maybeFlush(rc.env, rc.waitUntil, now, rc.live.version);
   writeDataPoint(rc, r);
   r.log(sourceScope, destinationScope);
 }
@@ -92,9 +91,9 @@ class Report {
   readonly responseBytes: number;
   readonly source: LabelGroup;
   readonly destination: LabelGroup;
-  readonly cf: Cf | undefined;
   readonly protocol: "http" | "grpc";
   private attrs?: Record<string, unknown>;
+  private cfRead?: { cf: Cf | undefined };
 
   constructor(readonly rc: RequestContext, readonly response: Response, now: number) {
     this.durationMs = now - rc.startedAt;
@@ -104,8 +103,13 @@ class Report {
     const labeler = rc.live.telemetryRuntime.labels;
     this.source = rc.listener === "gateway" ? labeler.gatewaySource : labeler.meshSource(rc.caller.principal, rc.caller.namespace);
     this.destination = labeler.destination(rc.cluster, rc.endpoint?.workload, rc.destination?.host, rc.upstreamCluster);
-    this.cf = (rc.request as { cf?: Cf }).cf;
     this.protocol = (rc.request.headers.get("content-type") ?? "").startsWith("application/grpc") ? "grpc" : "http";
+  }
+
+  /** `request.cf`, read only when an access log or CEL attribute needs it (each read parses it). */
+  get cf(): Cf | undefined {
+    this.cfRead ??= { cf: (this.rc.request as { cf?: Cf }).cf };
+    return this.cfRead.cf;
   }
 
   private get tail(): string {
@@ -239,23 +243,13 @@ class Report {
       seen.add(p.provider.name);
       if (p.filter && p.filter.eval(this.attributes()) !== true) continue;
       entry ??= this.entry();
-      if (p.provider.kind === "envoyOtelAls") enqueueOtlpLog(p.provider, otlpRecord(p.provider.format, entry), this.rc.env, this.rc.waitUntil);
+      if (p.provider.kind === "envoyOtelAls") this.rc.live.otlpLogs.enqueue(p.provider, otlpLogRecord(p.provider.format, entry, this.rc.live.telemetryRuntime.defaultText), this.rc.env, this.rc.waitUntil);
       else lines.push(formatAccessLog(p.provider.format, entry));
     }
     if (lines.length) console.log(lines.join("\n"));
   }
 }
 
-/** An OTLP log record as Istio's envoyOtelAls writes it: `logFormat.text` is the body, `logFormat.labels` the attributes. */
-function otlpRecord(format: AccessLogFormat, entry: AccessLogEntry): OtlpLogRecord {
-  const body = format.kind === "text" ? formatAccessLog(format, entry) : formatAccessLog(defaultText ??= defaultTextFormat(), entry);
-  const attributes: OtlpLogRecord["attributes"] = [];
-  if (format.kind === "json")
-    for (const [key, v] of Object.entries(JSON.parse(formatAccessLog(format, entry)) as Record<string, unknown>))
-      if (v !== null) attributes.push({ key, value: typeof v === "number" && Number.isInteger(v) ? { intValue: String(v) } : { stringValue: String(v) } });
-  return { timeUnixNano: `${entry.startTime}000000`, severityNumber: 9, severityText: "INFO", body: { stringValue: body }, attributes };
-}
-let defaultText: AccessLogFormat | undefined;
 
 function contentLength(h: Headers): number {
   const v = h.get("content-length");
