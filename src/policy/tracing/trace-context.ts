@@ -72,6 +72,7 @@ function readB3Single(headers: Headers): IncomingTrace | "deny" | "accept" | und
 /** `x-b3-traceid`, `x-b3-spanid`, `x-b3-sampled` (`1`/`0`, also `true`/`false`), `x-b3-flags: 1` (debug). */
 function readB3Multi(headers: Headers): IncomingTrace | undefined {
   const trace = lower(headers.get("x-b3-traceid"));
+  if (!trace) return undefined;
   const span = lower(headers.get("x-b3-spanid"));
   const sampled = b3Sampled(headers);
   if (!trace || !span || !HEX_ID.test(trace) || !SPAN_ID.test(span) || /^0+$/.test(trace)) return undefined;

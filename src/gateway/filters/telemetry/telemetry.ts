@@ -221,7 +221,9 @@ class Report {
           case "host": return rc.authority;
           case ":scheme": return rc.scheme;
           case "x-request-id": return rc.requestId || rc.request.headers.get(name);
-          default: return rc.request.headers.get(name);
+          // Edge requests lost every x-envoy-* header in stage 1; the path is reported unrewritten (as Envoy's default format shows it).
+          case "x-envoy-original-path": return rc.listener === "gateway" ? null : rc.request.headers.get(name);
+          default: return rc.headers.get(name); // as the stages saw them (edge-sanitized, claim outputs added)
         }
       },
       responseHeader: (name) => response.headers.get(name),
