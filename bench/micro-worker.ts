@@ -221,6 +221,7 @@ async function opsBench(url: URL, incoming: Request): Promise<unknown> {
   const target = `http://${BENCH_HOST}/svc50/items/42?color=blue`;
   const req = new Request(target, { headers: TYPICAL_HEADERS });
   const res = new Response("x".repeat(1024), { headers: { "content-type": "text/plain", "content-length": "1024" } });
+  const mutable = new Headers(req.headers);
   const ops: Record<string, () => unknown> = {
     "new URL(request.url)": () => new URL(req.url),
     "new URL(path, base).searchParams.get()": () => new URL("/svc50/items/42?color=blue", "http://x").searchParams.get("color"),
@@ -244,6 +245,9 @@ async function opsBench(url: URL, incoming: Request): Promise<unknown> {
       r.headers.set("x-envoy-upstream-service-time", "0");
       return r;
     },
+    "request.headers.get(name), present": () => req.headers.get("user-agent"),
+    "request.headers.get(name), absent": () => req.headers.get("x-b3-traceid"),
+    "headers.set(name, value) on a mutable copy": () => mutable.set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"),
     "crypto.randomUUID()": () => crypto.randomUUID(),
     "incoming request.cf": () => (incoming as { cf?: unknown }).cf,
     "JSON.stringify of 6 metric labels": () => JSON.stringify(["gateway", "origin.bench.svc.cluster.local", 200, "-", "r50", "destination"]),
