@@ -4,30 +4,33 @@
  * auxiliary Workers, bound exactly as in `npm start`. Loopback HTTP origins are started by
  * test/global-setup.ts (Node) and their ports handed to the tests.
  *
- * Two projects, so the suite pays for a workerd runtime only where a test needs a fresh one
- * (each runtime costs one Miniflare start, ≈ 1–3 s on a shared 2-core machine):
- * - `isthmus` (isolated, one runtime per file): files that reach the gateway Worker or a Durable Object
- *   (`cloudflare:test` / `cloudflare:workers`: SELF, env, runInDurableObject) — their config, Durable
- *   Object storage and isolate state must start empty;
- * - `isthmus-unit` (`isolate: false`, runtimes reused across files): every other file — pure modules
- *   (config, router, policy, cli, architecture) called directly, nothing a file leaves behind that the
- *   next could see.
+ * A workerd runtime costs a Miniflare start and a module load (≈ 1–4 s per runtime on a shared 2-core
+ * machine), so no file gets one of its own:
+ * - `isthmus-unit` (one runtime, `isolate: false`): pure modules (config, router, policy, cli,
+ *   architecture) called directly; nothing a file leaves behind that the next could see. It runs first,
+ *   every file in one run of one runtime (`maxWorkers: 1`: vitest hands a non-isolated single worker
+ *   every file at once).
+ * - `isthmus` (`isolate: false`, ISTHMUS_TEST_WORKERS runtimes, default 3): the files of
+ *   test/projects.ts, which reach the gateway Worker or a Durable Object (`cloudflare:test` /
+ *   `cloudflare:workers`: SELF, env, runInDurableObject, or the admin test helper). Each runtime runs its
+ *   share of the files one after the other, and the setup file test/fresh-mesh.ts starts every file from a
+ *   fresh mesh: it waits for the earlier file's background work, deletes all Durable Object storage
+ *   (instances dropped), deletes the location tier's config pointer, empties the test collector, and
+ *   resets vitest's module registry so the gateway's isolate and config state is evaluated anew
+ *   (test/fresh-mesh.test.ts checks it). Files so pass in any order and any runtime assignment. Several
+ *   runtimes at a time pay off as these files mostly wait (origins, timers): the whole `vitest run` took
+ *   69 s with 1, 56 s with 2 and 56 s with 3 on a shared 2-core machine; 3 stays the default.
+ * - `isthmus-own` (a runtime per file): for files that need what the reset cannot give; the list in
+ *   test/projects.ts is empty, so the project is not created.
  * A new test file goes to `isthmus-unit` unless it imports `cloudflare:test`/`cloudflare:workers` or the
  * admin test helper; test/projects.ts lists the rest by that rule (test/architecture/vitest-projects.test.ts
- * checks the list against the files, both ways).
- *
- * `isthmus-unit` runs first, all its files in one run of one runtime (`maxWorkers: 1`: vitest hands a
- * non-isolated single worker every file at once); then the isolated files, three at a time on any machine
- * (vitest's default on 2 cores is one): they spend much of their time waiting (runtime start, module
- * loading, origins, timers), not computing — on 2 cores, 4 at a time took the suite from 205 s to 148 s,
- * but starved a timing-sensitive test once in CI; 3 is the compromise.
- * ISTHMUS_TEST_WORKERS=1 runs them one at a time. Files share the loopback
- * origins of test/global-setup.ts, so a test keys what it asks them to remember (x-test-key, /flaky/<key>).
+ * checks the list against the files, both ways). Files share the loopback origins of
+ * test/global-setup.ts, so a test keys what it asks them to remember (x-test-key, /flaky/<key>).
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { buildMembers, memberWorkers } from "./scripts/members.js";
-import { ISOLATED_TEST_FILES } from "./test/projects.js";
+import { MESH_TEST_FILES, OWN_RUNTIME_TEST_FILES } from "./test/projects.js";
 
 buildMembers();
 
@@ -80,28 +83,37 @@ export function workerd(name: string) {
 }
 
 const common = { testTimeout: 20_000, hookTimeout: 30_000 };
-/** Isolated files run this many at a time (ISTHMUS_TEST_WORKERS overrides). */
+/** Runtimes of the project `isthmus`, each running its share of the files one after the other (ISTHMUS_TEST_WORKERS overrides). */
 const WORKERS = Number(process.env.ISTHMUS_TEST_WORKERS ?? 3);
 
 export default defineConfig({
   test: {
     projects: [
       {
+        plugins: [workerd("isthmus-unit")],
+        // One runtime, every file in one run (vitest batches non-isolated files when maxWorkers is 1).
+        test: { ...common, name: "isthmus-unit", include: ["test/**/*.test.ts"], exclude: MESH_TEST_FILES, isolate: false, maxWorkers: 1, sequence: { groupOrder: 0 } },
+      },
+      {
         plugins: [workerd("isthmus")],
         test: {
           ...common,
           name: "isthmus",
-          include: ISOLATED_TEST_FILES,
+          include: MESH_TEST_FILES,
+          exclude: OWN_RUNTIME_TEST_FILES,
           globalSetup: ["./test/global-setup.ts"],
+          // Runtimes are shared by files; this starts each file from a fresh mesh.
+          setupFiles: ["./test/fresh-mesh.ts"],
+          isolate: false,
           maxWorkers: WORKERS,
           sequence: { groupOrder: 1 },
         },
       },
-      {
-        plugins: [workerd("isthmus-unit")],
-        // One runtime, every file in one run (vitest batches non-isolated files when maxWorkers is 1).
-        test: { ...common, name: "isthmus-unit", include: ["test/**/*.test.ts"], exclude: ISOLATED_TEST_FILES, isolate: false, maxWorkers: 1, sequence: { groupOrder: 0 } },
-      },
+      // A runtime per file, for what test/fresh-mesh.ts cannot reset (none today: see test/projects.ts).
+      ...(OWN_RUNTIME_TEST_FILES.length === 0 ? [] : [{
+        plugins: [workerd("isthmus-own")],
+        test: { ...common, name: "isthmus-own", include: OWN_RUNTIME_TEST_FILES, globalSetup: ["./test/global-setup.ts"], maxWorkers: WORKERS, sequence: { groupOrder: 2 } },
+      }]),
     ],
   },
 });

@@ -24,6 +24,7 @@ export const COST_VARIANTS = [
   { id: "fetchinit", steps: ["fetchinit"], what: "new Headers(request.headers) + 2 sets, then binding.fetch(url, {method, headers})" },
   { id: "abort", steps: ["abort"], what: "new AbortController + new Request(request, {signal})" },
   { id: "response", steps: ["response"], what: "new Response(res.body, res) + headers.set (a mutable response)" },
+  { id: "log", steps: ["log"], what: "one console.log of an access-log line (Istio's default text format, ~300 bytes)" },
   { id: "uuid", steps: ["uuid"], what: "crypto.randomUUID()" },
   { id: "cf", steps: ["cf"], what: "read request.cf" },
   { id: "scan", steps: ["scan"], what: "request.headers.forEach (scan for x-envoy-*)" },

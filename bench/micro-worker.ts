@@ -13,6 +13,7 @@
  *   GET /ops?batchMs=15                              per-request Web API plumbing (µs per operation)
  *   GET /jwt                                         ES256: WebCrypto verify alone, authenticate() on a cache hit and a miss (µs)
  *   GET /destination?policies=0|10&batchMs=15        destination stage per forwarded request (µs), on the hydrated snapshot
+ *   GET /telemetry?batchMs=15                        stage 11 per request (µs): metrics, access-log line, trace context, spans
  */
 import { analyze } from "../src/config/analyzer/index.js";
 import { compileSnapshot } from "../src/config/compile/index.js";
@@ -29,6 +30,11 @@ import { parseRequestUrl } from "../src/gateway/chain/request-target.js";
 import { destinationStage } from "../src/gateway/filters/destination/destination.js";
 import { hydrate } from "../src/gateway/runtime/hydrate.js";
 import { createIsolateState } from "../src/gateway/runtime/isolate.js";
+import { report } from "../src/gateway/filters/telemetry/telemetry.js";
+import { finishRequestTrace, startClientSpan, startRequestTrace } from "../src/gateway/tracing/request-trace.js";
+import { encodeOtlpProtobuf } from "../src/policy/tracing/otlp-protobuf.js";
+import { formatAccessLog, type AccessLogEntry } from "../src/policy/telemetry/access-log.js";
+import { defaultTextFormat } from "../src/config/mesh-telemetry.js";
 
 const MESH = { gatewayLabels: { istio: "ingressgateway" }, gatewayNamespace: "istio-system" };
 
@@ -215,6 +221,7 @@ async function opsBench(url: URL, incoming: Request): Promise<unknown> {
   const target = `http://${BENCH_HOST}/svc50/items/42?color=blue`;
   const req = new Request(target, { headers: TYPICAL_HEADERS });
   const res = new Response("x".repeat(1024), { headers: { "content-type": "text/plain", "content-length": "1024" } });
+  const mutable = new Headers(req.headers);
   const ops: Record<string, () => unknown> = {
     "new URL(request.url)": () => new URL(req.url),
     "new URL(path, base).searchParams.get()": () => new URL("/svc50/items/42?color=blue", "http://x").searchParams.get("color"),
@@ -238,6 +245,9 @@ async function opsBench(url: URL, incoming: Request): Promise<unknown> {
       r.headers.set("x-envoy-upstream-service-time", "0");
       return r;
     },
+    "request.headers.get(name), present": () => req.headers.get("user-agent"),
+    "request.headers.get(name), absent": () => req.headers.get("x-b3-traceid"),
+    "headers.set(name, value) on a mutable copy": () => mutable.set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"),
     "crypto.randomUUID()": () => crypto.randomUUID(),
     "incoming request.cf": () => (incoming as { cf?: unknown }).cf,
     "JSON.stringify of 6 metric labels": () => JSON.stringify(["gateway", "origin.bench.svc.cluster.local", 200, "-", "r50", "destination"]),
@@ -398,6 +408,96 @@ async function destinationBench(url: URL): Promise<unknown> {
   };
 }
 
+/**
+ * Issue 8's budgets inside the isolate (the gateway's own JavaScript; process CPU adds the platform's
+ * work, e.g. the log pipe behind console.log — compare scenarios j and k of the load run):
+ * metrics (source and destination reporters), the access-log line (render + console.log), an unsampled
+ * trace context, and a sampled request's two spans built and protobuf-encoded (an export encodes a
+ * batch; per span the cost is the same).
+ */
+async function telemetryBench(url: URL): Promise<unknown> {
+  const batchMs = Number(url.searchParams.get("batchMs") ?? 15);
+  const { base, virtualServices } = meshResources(100);
+  const created = new Date(0).toISOString();
+  const telemetry = (spec: unknown) => ({ apiVersion: "telemetry.istio.io/v1", kind: "Telemetry", metadata: { name: "mesh-default", namespace: "istio-system", creationTimestamp: created }, spec });
+  const meshConfig = (sampling: number) => JSON.stringify({
+    extensionProviders: [{ name: "otel", opentelemetry: { service: "binding:ORIGIN", http: { path: "/v1/traces" } } }],
+    defaultProviders: { tracing: ["otel"] },
+    defaultConfig: { tracing: { sampling } },
+  });
+  const live = (extra: unknown[], sampling: number) => {
+    const raw = [...base, ...virtualServices].map((r) => ({ ...r, metadata: { ...r.metadata, creationTimestamp: created } }));
+    const { resources, errors } = validateDocuments(fromValue([...raw, ...extra]).documents);
+    if (errors.length) throw new Error(`telemetry config does not validate: ${JSON.stringify(errors.slice(0, 3))}`);
+    const env = { ORIGIN: { fetch: () => Promise.resolve(new Response("ok")) }, MESH_CONFIG: meshConfig(sampling) } as unknown as Env;
+    return { env, live: hydrate(compileSnapshot(resources, { ...MESH, version: 1 }), env, createIsolateState()) };
+  };
+  const r = requestFor(middleRoute(100));
+  const target = `http://${BENCH_HOST}${r.path}`;
+  const request = new Request(target, { headers: { ...TYPICAL_HEADERS, ...r.headers } });
+  const response = new Response("x".repeat(1024), { headers: { "content-type": "text/plain", "content-length": "1024" } });
+  /** A request context as stage 11 finds it after a forward to the bench origin. */
+  const served = (setup: { env: Env; live: ReturnType<typeof hydrate> }) => {
+    const rc = createRequestContext({ request, env: setup.env, waitUntil: () => {}, live: setup.live, caller: { kind: "edge" }, target: parseRequestUrl(target) });
+    const decision = setup.live.router.route({ listener: "gateway", authority: BENCH_HOST, path: r.path, method: "GET", scheme: "http", port: 80, headers: request.headers });
+    if (decision.outcome !== "matched") throw new Error(`telemetry bench: ${r.path} did not match a route`);
+    const cluster = Object.values(setup.live.snapshot.clusters).find((c) => c.endpoints.some((e) => e.kind === "binding" && e.binding === "ORIGIN"))!;
+    Object.assign(rc, { decision, cluster, endpoint: cluster.endpoints[0], upstreamHost: "binding:ORIGIN", details: "via_upstream", requestId: crypto.randomUUID() });
+    return rc;
+  };
+  const plain = served(live([], 0));
+  const logged = served(live([telemetry({ accessLogging: [{ providers: [{ name: "envoy" }] }] })], 0));
+  const tracing = plain.live.tracing;
+  const sampledTracing = live([], 100).live.tracing;
+  const forward = new Headers(request.headers);
+  const resource = { serviceName: "istio-ingressgateway.istio-system" };
+  const line = `[2026-12-04T18:00:00.000Z] "GET ${r.path} HTTP/1.1" 200 - via_upstream - "-" 0 1024 1 0 "-" "autocannon" "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" "${BENCH_HOST}" "binding:ORIGIN" outbound|80||origin.bench.svc.cluster.local - - - - r50`;
+  const plainHeaders = new Map(Object.entries({ ...TYPICAL_HEADERS, ...r.headers }).map(([k, v]) => [k.toLowerCase(), v]));
+  const text = defaultTextFormat();
+  const entry: AccessLogEntry = {
+    startTime: Date.now(), durationMs: 1, protocol: "HTTP/1.1", responseCode: 200, responseFlags: "-", responseCodeDetails: "via_upstream", bytesReceived: 0, bytesSent: 1024,
+    upstreamHost: "binding:ORIGIN", upstreamCluster: "outbound|80||origin.bench.svc.cluster.local", routeName: "r50", downstreamRemoteAddress: "203.0.113.7",
+    requestHeader: (n) => (n === ":method" ? "GET" : n === ":path" ? r.path : n === ":authority" ? BENCH_HOST : plainHeaders.get(n) ?? null),
+    responseHeader: () => null, attributes: () => ({}),
+  };
+  const ops: Record<string, () => unknown> = {
+    "access-log line render alone (Istio's default text format; headers from a Map)": () => formatAccessLog(text, entry),
+    "metrics: source + destination reporters (report(), access log off)": () => report(plain, response),
+    "metrics + access log (report(), Istio's default text line)": () => report(logged, response),
+    "console.log of an access-log line alone": () => console.log(line),
+    "unsampled trace context: start + client span + propagate (traceparent, B3)": () => {
+      const t = startRequestTrace(request.headers, tracing, () => 0.5);
+      startClientSpan(t, "router outbound|80||origin egress")?.propagate(forward);
+      return t;
+    },
+    "sampled request: server + client span built and protobuf-encoded": () => {
+      const t = startRequestTrace(request.headers, sampledTracing, () => 0);
+      startClientSpan(t, "router outbound|80||origin egress")!.end({ upstream_cluster: "outbound|80||origin", "http.method": "GET", "http.status_code": "200", response_flags: "-", attempt: 1 });
+      return encodeOtlpProtobuf(resource, finishRequestTrace(t, { name: `${BENCH_HOST}:80/*`, startMs: Date.now(), statusCode: 200, attributes: { component: "proxy", "http.url": target, "http.method": "GET", "http.status_code": "200", response_flags: "-", upstream_cluster: "outbound|80||origin", "istio.canonical_service": "istio-ingressgateway" } }));
+    },
+  };
+  if (!sampledTracing.provider || !tracing.provider) throw new Error("telemetry bench: the tracing provider did not load");
+  const empties: number[] = [];
+  for (let k = 0; k < 9; k++) empties.push(await timed(() => {}));
+  const emptyMs = median(empties);
+  const out: Record<string, { us: number; minUs: number }> = {};
+  for (const [name, op] of Object.entries(ops)) {
+    let n = 250;
+    for (;;) {
+      const ms = (await timed(() => repeat(op, n))) - emptyMs;
+      if (ms >= batchMs / 4 || n >= 1 << 20) {
+        n = Math.max(250, Math.ceil((n * batchMs) / Math.max(ms, 0.5)));
+        break;
+      }
+      n *= 4;
+    }
+    const samples: number[] = [];
+    for (let k = 0; k < 5; k++) samples.push((((await timed(() => repeat(op, n))) - emptyMs) / n) * 1000);
+    out[name] = { us: median(samples), minUs: Math.min(...samples) };
+  }
+  return { method: `per request, batches of ≥${batchMs} ms timed across I/O, median and min of 5 (µs)`, ops: out };
+}
+
 function repeat(op: () => unknown, n: number): void {
   let keep: unknown;
   for (let i = 0; i < n; i++) keep = op();
@@ -413,6 +513,7 @@ export default {
       if (url.pathname === "/ops") return Response.json(await opsBench(url, request));
       if (url.pathname === "/jwt") return Response.json(await jwtBench(url));
       if (url.pathname === "/destination") return Response.json(await destinationBench(url));
+      if (url.pathname === "/telemetry") return Response.json(await telemetryBench(url));
       return new Response("GET /match or /compile\n", { status: 404 });
     } catch (e) {
       return Response.json({ error: String((e as Error)?.stack ?? e) }, { status: 500 });

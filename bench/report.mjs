@@ -193,6 +193,15 @@ export function renderReport(results) {
       lines.push(`| none (the stage is a lookup) | ${fmt(dest.noneUs, 3)} | ${fmt(dest.noneMinUs, 3)} |`);
       lines.push(`| 10 AuthorizationPolicies (6 DENY, 4 ALLOW, allowed by the last) | ${fmt(dest.tenUs, 3)} | ${fmt(dest.tenMinUs, 3)} |`);
     }
+    const tel = results.micro.telemetry?.ops;
+    if (tel) {
+      lines.push("");
+      lines.push("Stage 11 inside the isolate (issue 8's budgets: metrics + access log + unsampled trace context ≤ 5 µs; a sampled request's spans ≤ 20 µs), JavaScript-visible cost:");
+      lines.push("");
+      lines.push("| per request | µs, median of 5 batches | µs, fastest batch |");
+      lines.push("|---|--:|--:|");
+      for (const [name, v] of Object.entries(tel)) lines.push(`| ${name} | ${fmt(v.us, 2)} | ${fmt(v.minUs, 2)} |`);
+    }
     const ops = results.micro.ops?.ops;
     if (ops) {
       lines.push("");

@@ -412,7 +412,8 @@ async function micro(built, wrangler) {
     destination.tenUs = destination.ten.us;
     destination.noneMinUs = destination.none.minUs;
     destination.tenMinUs = destination.ten.minUs;
-    return { compile, match, ops, jwt, destination };
+    const telemetry = await get(`/telemetry?batchMs=${batchMs}`);
+    return { compile, match, ops, jwt, destination, telemetry };
   } finally {
     await server.stop();
   }

@@ -59,7 +59,7 @@ function scriptedServer(name: string): http.Server {
     const parts = url.split("?")[0]!.split("/").filter(Boolean);
     const reply = (status: number, text = "", extra: Record<string, string> = {}) => {
       const list = seen.get(key) ?? [];
-      res.writeHead(status, { "content-type": "text/plain", "x-origin": name, "x-origin-port": String((server.address() as AddressInfo).port), "x-attempt": String(list.length), ...extra });
+      res.writeHead(status, { "content-type": "text/plain", "x-origin": name, "x-origin-port": String((server.address() as AddressInfo | null)?.port ?? "closed"), "x-attempt": String(list.length), ...extra });
       res.end(text);
     };
     if (parts[0] === "__seen") {

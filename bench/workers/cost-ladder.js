@@ -45,6 +45,10 @@ const BEFORE = {
     const c = new AbortController();
     s.out = new Request(s.out, { signal: c.signal });
   },
+  // One access-log line of Istio's default format's length, as the gateway writes it (one console.log).
+  log: (s) => {
+    console.log(`[${new Date().toISOString()}] "${s.req.method} /svc50/items/42?color=blue HTTP/1.1" 200 - via_upstream - "-" 0 1024 1 0 "-" "autocannon" "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" "bench.example.com" "binding:ORIGIN" outbound|80||origin.bench.svc.cluster.local - - - - r50`);
+  },
   uuid: () => {
     crypto.randomUUID();
   },

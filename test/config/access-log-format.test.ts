@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { ISTIO_JSON_LABELS, ISTIO_TEXT_FORMAT, parseLogFormat } from "../../src/config/access-log-format.js";
 import { parseMeshConfig } from "../../src/config/mesh-config.js";
 import { formatAccessLog, formatStartTime, type AccessLogEntry } from "../../src/policy/telemetry/access-log.js";
+import { otlpLogRecord } from "../../src/policy/telemetry/otlp-log-record.js";
 
 const entry = (over: Partial<AccessLogEntry> = {}): AccessLogEntry => ({
   startTime: Date.UTC(2026, 0, 2, 3, 4, 5, 678),
@@ -112,5 +113,35 @@ describe("access-log formats", () => {
         expect(formatAccessLog({ kind: "text", format: format! }, entry())).toBe((t + "%").replace(/\n$/, ""));
       }),
     );
+  });
+});
+
+describe("envoyOtelAls records (OTLP JSON LogRecord)", () => {
+  const text = { kind: "text" as const, format: parseLogFormat("%REQ(:METHOD)% %RESPONSE_CODE% %RESPONSE_FLAGS%").format! };
+  const labels = {
+    kind: "json" as const,
+    labels: { code: parseLogFormat("%RESPONSE_CODE%").format!, user: parseLogFormat("%REQ(X-USER)%").format!, missing: parseLogFormat("%REQ(X-NONE)%").format!, mixed: parseLogFormat("u=%REQ(X-USER)%").format! },
+  };
+
+  it("a text format is the body; labels are typed attributes with Istio's default line as the body", () => {
+    expect(otlpLogRecord(text, entry(), text)).toEqual({
+      timeUnixNano: `${Date.UTC(2026, 0, 2, 3, 4, 5, 678)}000000`, severityNumber: 9, severityText: "INFO", body: { stringValue: "POST 503 UF,URX" }, attributes: [],
+    });
+    const r = otlpLogRecord(labels, entry(), text);
+    expect(r.body).toEqual({ stringValue: "POST 503 UF,URX" });
+    expect(r.attributes).toEqual([
+      { key: "code", value: { intValue: "503" } },
+      { key: "user", value: { stringValue: "ann" } },
+      { key: "mixed", value: { stringValue: "u=ann" } },
+    ]);
+  });
+
+  it("attributes are the JSON line's labels, whatever the entry", () => {
+    fc.assert(fc.property(fc.integer({ min: 100, max: 599 }), fc.option(fc.string({ maxLength: 12 }), { nil: null }), (code, user) => {
+      const e = entry({ responseCode: code, requestHeader: (n) => (n === "x-user" ? user : null) });
+      const line = JSON.parse(formatAccessLog(labels, e)) as Record<string, unknown>;
+      const attrs = Object.fromEntries(otlpLogRecord(labels, e, text).attributes.map((a) => [a.key, "intValue" in a.value ? Number(a.value.intValue) : a.value.stringValue]));
+      expect(attrs).toEqual(Object.fromEntries(Object.entries(line).filter(([, v]) => v !== null)));
+    }));
   });
 });

@@ -4,12 +4,15 @@
  * never thrown.
  */
 import { env } from "cloudflare:workers";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { OtelTracingProvider } from "../../src/config/tracing-settings.js";
 import { tracingFromMeshConfig, withTelemetryTracing } from "../../src/config/tracing-settings.js";
 import { SpanExporter } from "../../src/gateway/tracing/span-exporter.js";
+import { encodeOtlpJson } from "../../src/policy/tracing/otlp-json.js";
+import { encodeOtlpProtobuf } from "../../src/policy/tracing/otlp-protobuf.js";
 import type { FinishedSpan } from "../../src/policy/tracing/span.js";
-import { decodedSpans, otelCollector, spansOf } from "../helpers/otlp.js";
+import { decodedSpans, decodeExport, otelCollector, spansOf } from "../helpers/otlp.js";
 
 const provider = (encoding: "json" | "protobuf", binding = "TEST_OTEL"): OtelTracingProvider => ({
   name: "otel", service: { kind: "binding", binding }, path: "/v1/traces", encoding, headers: { "x-tenant": "t1" }, timeoutMs: 1000,
@@ -44,6 +47,23 @@ describe("span exporter", () => {
       resource: { "service.name": "istio-ingressgateway.istio-system" },
     });
     expect(client).toMatchObject({ parentSpanId: "0000000000000001", kind: 3, status: { code: 2 } });
+  });
+
+  it("property: any batch encodes to protobuf that decodes exactly as its OTLP JSON does", async () => {
+    const hex = (n: number) => fc.array(fc.constantFrom(..."0123456789abcdef"), { minLength: n, maxLength: n }).map((a) => a.join(""));
+    const value = fc.oneof(fc.string({ maxLength: 200 }), fc.boolean(), fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e9, max: 1e9 }).filter((d) => !Number.isInteger(d)));
+    const spanArb: fc.Arbitrary<FinishedSpan> = fc.record({
+      traceId: hex(32), spanId: hex(16), parentSpanId: fc.option(hex(16), { nil: undefined }), tracestate: fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: undefined }),
+      name: fc.string({ maxLength: 160 }), kind: fc.constantFrom("server" as const, "client" as const),
+      startMs: fc.integer({ min: 0, max: 4_102_444_800_000 }), endMs: fc.integer({ min: 0, max: 4_102_444_800_000 }),
+      attributes: fc.dictionary(fc.string({ minLength: 1, maxLength: 30 }), value, { maxKeys: 12 }), error: fc.option(fc.constant(true), { nil: undefined }),
+    });
+    await fc.assert(fc.asyncProperty(fc.array(spanArb, { maxLength: 12 }), async (spans) => {
+      const resource = { serviceName: "istio-ingressgateway.istio-system", attributes: { "k8s.namespace.name": "istio-system" } };
+      const fromProtobuf = await decodeExport("application/x-protobuf", encodeOtlpProtobuf(resource, spans));
+      const fromJson = await decodeExport("application/json", encodeOtlpJson(resource, spans));
+      expect(fromProtobuf).toEqual(fromJson);
+    }), { numRuns: 40 });
   });
 
   it("counts an export to a missing binding as dropped, and never throws", async () => {

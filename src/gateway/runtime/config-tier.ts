@@ -33,6 +33,9 @@ const ORIGIN = "https://config.isthmus.internal";
 const POINTER_MAX_AGE_S = 300;
 const SNAPSHOT_MAX_AGE_S = 7 * 24 * 3600;
 
+/** The Cache API key of the pointer of `scope` (see `cacheTier`). */
+export const pointerKey = (scope: string) => `${ORIGIN}/${encodeURIComponent(scope)}/head`;
+
 /**
  * A tier over one Cache API cache. `scope` keeps gateways that share a zone apart (the ConfigStore's
  * object id is unique per account and namespace).
@@ -41,11 +44,11 @@ const SNAPSHOT_MAX_AGE_S = 7 * 24 * 3600;
  */
 export function cacheTier(cache: Cache, scope: string): ConfigTier {
   const base = `${ORIGIN}/${encodeURIComponent(scope)}`;
-  const pointerKey = `${base}/head`;
+  const pointer = pointerKey(scope);
   const snapshotKey = (h: SnapshotHead) => `${base}/snapshot/${h.epoch}/${h.version}-${h.hash}`;
   return {
     async readPointer() {
-      const res = await cache.match(pointerKey);
+      const res = await cache.match(pointer);
       if (!res) return undefined;
       const p = (await res.json().catch(() => undefined)) as Partial<TierPointer> | undefined;
       return p && Number.isSafeInteger(p.version) && typeof p.hash === "string" && typeof p.checkedAt === "number" && typeof p.epoch === "number"
@@ -53,7 +56,7 @@ export function cacheTier(cache: Cache, scope: string): ConfigTier {
         : undefined;
     },
     async writePointer(p) {
-      await cache.put(pointerKey, new Response(JSON.stringify(p), {
+      await cache.put(pointer, new Response(JSON.stringify(p), {
         headers: { "content-type": "application/json", "cache-control": `max-age=${POINTER_MAX_AGE_S}` },
       }));
     },

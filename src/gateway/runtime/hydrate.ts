@@ -27,6 +27,7 @@ import { buildTelemetryRuntime, type TelemetryRuntime } from "../../policy/telem
 import type { IsolateState } from "./isolate.js";
 import type { MetricsReporter } from "./metrics-flush.js";
 import { tracingSettings, type TracingSettings } from "../../config/tracing-settings.js";
+import type { OtlpLogQueue } from "./otlp-logs.js";
 import type { SpanExporter } from "../tracing/span-exporter.js";
 import { telemetryTracingOf } from "../tracing/telemetry-tracing.js";
 
@@ -85,6 +86,8 @@ export interface LiveConfig {
   readonly spans: SpanExporter;
   /** The isolate's metric deltas and flushes. */
   readonly metrics: MetricsReporter;
+  /** The isolate's `envoyOtelAls` log batches. */
+  readonly otlpLogs: OtlpLogQueue;
   cluster(name: string): ClusterRuntime | undefined;
   /** The retry policy of a route toward a destination (undefined: a single attempt). */
   retryPolicy(route: Route, destination: { retryPolicy?: RetryPolicy | null } | undefined): RetryPolicy | undefined;
@@ -116,6 +119,7 @@ export function hydrate(snapshot: Snapshot, env: Env, isolate: IsolateState, ver
     tracing: tracingSettings(isolate.meshTracing(env), telemetryTracingOf(snapshot.telemetry)),
     spans: isolate.spans,
     metrics: isolate.metrics,
+    otlpLogs: isolate.otlpLogs,
     cluster: (name) => clusters.get(name),
     retryPolicy(route, destination) {
       const p = destination?.retryPolicy !== undefined ? destination.retryPolicy : route.retryPolicy !== undefined ? route.retryPolicy : defaultRetry;

@@ -1,7 +1,8 @@
 /**
  * State that lives as long as the isolate and outlives config changes: requests in flight per endpoint
  * (LEAST_REQUEST), concurrency slots per cluster (connection pools), the shared-ejection view of each
- * cluster (outlier detection), local rate-limit counters, remote JWKS, and the parsed MESH_CONFIG var.
+ * cluster (outlier detection), local rate-limit counters, remote JWKS, metric deltas, span and OTLP log
+ * batches, and the parsed MESH_CONFIG var.
  * Nothing here is derived from a snapshot; each snapshot's runtime (hydrate.ts) is handed this one object.
  */
 import { parseMeshConfig, type MeshConfig } from "../../config/mesh-config.js";
@@ -13,6 +14,7 @@ import { JwksStore } from "../../policy/jwt/index.js";
 import { LeaseBook, LocalCounters } from "../../policy/ratelimit/index.js";
 import { SpanExporter } from "../tracing/span-exporter.js";
 import { MetricsReporter } from "./metrics-flush.js";
+import { OtlpLogQueue } from "./otlp-logs.js";
 
 export interface IsolateState {
   readonly inflight: InflightRequests;
@@ -32,6 +34,8 @@ export interface IsolateState {
   readonly metrics: MetricsReporter;
   /** Finished spans waiting for their batch to be exported. */
   readonly spans: SpanExporter;
+  /** `envoyOtelAls` access-log records waiting for their batch. */
+  readonly otlpLogs: OtlpLogQueue;
   /** Istio's MeshConfig subset from the MESH_CONFIG var, parsed when the var changes. */
   meshConfig(env: Env): MeshConfig;
   /** The MESH_CONFIG's tracing providers and defaults, parsed when the var changes. */
@@ -50,6 +54,7 @@ export function createIsolateState(): IsolateState {
     jwks: new JwksStore(),
     metrics: new MetricsReporter(),
     spans: new SpanExporter(),
+    otlpLogs: new OtlpLogQueue(),
     meshConfig(env) {
       const text = env.MESH_CONFIG;
       if (!parsed || parsed.text !== text) {

@@ -8,24 +8,11 @@
  * or Istio's `[<namespace>/]<host>` with `port` (sent to `http://<host>:<port>`).
  */
 import type { OtelAlsProvider } from "../../config/mesh-telemetry.js";
+import type { OtlpLogRecord } from "../../policy/telemetry/otlp-log-record.js";
 
 export const OTLP_BATCH = 50;
 export const OTLP_INTERVAL_MS = 2000;
 
-export interface OtlpLogRecord {
-  timeUnixNano: string;
-  severityNumber: number;
-  severityText: string;
-  body: { stringValue: string };
-  attributes: { key: string; value: { stringValue: string } | { intValue: string } }[];
-}
-
-interface Buffer {
-  records: OtlpLogRecord[];
-  lastSend: number;
-}
-
-const buffers = new Map<string, Buffer>();
 
 type Fetcher = { fetch: (input: string, init?: RequestInit) => Promise<Response> };
 
@@ -41,21 +28,36 @@ export function otlpTarget(provider: OtelAlsProvider, env: Env): { fetcher: Fetc
   return { fetcher: { fetch: (u, i) => fetch(u, i) }, url: `http://${host}:${provider.port ?? 4318}/v1/logs` };
 }
 
-/** Queues one record; schedules a send when the batch is full or due. */
-export function enqueueOtlpLog(provider: OtelAlsProvider, record: OtlpLogRecord, env: Env, waitUntil: (p: Promise<unknown>) => void, now = Date.now()): void {
-  let b = buffers.get(provider.name);
-  if (!b) buffers.set(provider.name, (b = { records: [], lastSend: now }));
-  b.records.push(record);
-  if (b.records.length >= OTLP_BATCH || now - b.lastSend >= OTLP_INTERVAL_MS) waitUntil(sendOtlpLogs(provider, env, now));
+interface Buffer {
+  records: OtlpLogRecord[];
+  lastSend: number;
 }
 
-/** Sends what is buffered for `provider` (tests and the batch trigger call it). */
-export async function sendOtlpLogs(provider: OtelAlsProvider, env: Env, now = Date.now()): Promise<void> {
-  const b = buffers.get(provider.name);
-  if (!b || b.records.length === 0) return;
-  const records = b.records;
-  b.records = [];
-  b.lastSend = now;
+/** The isolate's OTLP log batches, one per provider (runtime/isolate.ts owns the one instance). */
+export class OtlpLogQueue {
+  private readonly buffers = new Map<string, Buffer>();
+
+  /** Queues one record; schedules a send when the batch is full or due. */
+  enqueue(provider: OtelAlsProvider, record: OtlpLogRecord, env: Env, waitUntil: (p: Promise<unknown>) => void, now = Date.now()): void {
+    let b = this.buffers.get(provider.name);
+    if (!b) this.buffers.set(provider.name, (b = { records: [], lastSend: now }));
+    b.records.push(record);
+    if (b.records.length >= OTLP_BATCH || now - b.lastSend >= OTLP_INTERVAL_MS) waitUntil(this.send(provider, env, now));
+  }
+
+  /** Sends what is buffered for `provider` (the batch trigger calls it; tests may). */
+  send(provider: OtelAlsProvider, env: Env, now = Date.now()): Promise<void> {
+    const b = this.buffers.get(provider.name);
+    if (!b || b.records.length === 0) return Promise.resolve();
+    const records = b.records;
+    b.records = [];
+    b.lastSend = now;
+    return exportRecords(provider, env, records);
+  }
+}
+
+/** POSTs one batch; a collector that is down or refuses costs an error line, never an exception. */
+async function exportRecords(provider: OtelAlsProvider, env: Env, records: OtlpLogRecord[]): Promise<void> {
   const target = otlpTarget(provider, env);
   if (!target) {
     console.error(JSON.stringify({ error: "OTLP access log: provider service not reachable", provider: provider.name, dropped: records.length }));

@@ -8,7 +8,7 @@
  * `response_flags`, `upstream_cluster`, `guid:x-request-id`, ...) plus the Telemetry's custom tags.
  */
 import type { CustomTag, TracingSettings } from "../../config/tracing-settings.js";
-import { randomHexId, randomTraceAndSpanIds, readTraceContext, sampleRandomly, writeTraceHeaders, type OutgoingTrace } from "../../policy/tracing/trace-context.js";
+import { randomHexId, randomTraceAndSpanIds, readTraceContext, sampleRandomly, writeTraceHeaders, type B3Form, type OutgoingTrace } from "../../policy/tracing/trace-context.js";
 import type { FinishedSpan, SpanAttribute } from "../../policy/tracing/span.js";
 
 export interface RequestTrace {
@@ -18,7 +18,8 @@ export interface RequestTrace {
   readonly parentSpanId?: string;
   readonly sampled: boolean;
   readonly tracestate?: string;
-  readonly b3Single?: boolean;
+  /** The caller's B3 form, answered in kind. */
+  readonly b3?: B3Form;
   /** Finished client spans (sampled requests only). */
   readonly children: FinishedSpan[];
 }
@@ -40,7 +41,7 @@ export function startRequestTrace(headers: Headers, settings: TracingSettings | 
     parentSpanId: known?.parentSpanId,
     sampled,
     tracestate: known?.tracestate,
-    b3Single: known?.b3Single,
+    b3: incoming?.b3,
     children: [],
   };
 }
@@ -62,7 +63,7 @@ export function startClientSpan(trace: RequestTrace | undefined, name: string): 
   // Unsampled: nothing is recorded; the upstream's parent is the (unrecorded) server span.
   const spanId = trace.sampled ? randomHexId(8) : trace.spanId;
   const startMs = Date.now();
-  const out: OutgoingTrace = { traceId: trace.traceId, spanId, parentSpanId: trace.sampled ? trace.spanId : trace.parentSpanId, sampled: trace.sampled, tracestate: trace.tracestate, b3Single: trace.b3Single };
+  const out: OutgoingTrace = { traceId: trace.traceId, spanId, parentSpanId: trace.sampled ? trace.spanId : trace.parentSpanId, sampled: trace.sampled, tracestate: trace.tracestate, b3: trace.b3 };
   return {
     spanId,
     recording: trace.sampled,

@@ -37,6 +37,8 @@ export interface JwtRequest {
   url: URL;
   /** The query parameters when already known; `null` when the request has none. */
   query?: URLSearchParams | null;
+  /** The raw query string when known (lets an absent token parameter be seen without parsing the query). */
+  rawQuery?: string;
   method: string;
   /** This request's `ctx.waitUntil`, to keep a background JWKS refresh alive after the response. */
   waitUntil?(p: Promise<unknown>): void;
@@ -136,6 +138,9 @@ interface Verified {
 type VerifyResult = { ok: true; verified: Verified; cached: boolean } | { ok: false; status: JwtStatus };
 
 /** Hydrates the compiled table (undefined: no RequestAuthentication, nothing to do). */
+/** Distinct token issuers whose candidate rules are remembered per location. */
+const MAX_ISSUERS_REMEMBERED = 64;
+
 export function buildJwtAuthenticator(table: JwtAuthnTable | undefined, deps: JwtAuthenticatorDeps): JwtAuthenticator {
   table ??= { rules: [] };
   const rules: RuleRuntime[] = table.rules.map((t) => {
@@ -147,6 +152,7 @@ export function buildJwtAuthenticator(table: JwtAuthnTable | undefined, deps: Jw
     ...new Set(table.rules.flatMap((r) => [...(r.outputPayloadToHeader ? [r.outputPayloadToHeader] : []), ...r.outputClaimToHeaders.map((c) => c.header)])),
   ];
   const cache = new VerifiedTokenCache<Verified>(deps.tokenCache);
+  const rulesByIssuer = new WeakMap<readonly number[], Map<string, readonly number[]>>();
   const store = deps.jwksStore ?? new JwksStore();
   const emit = (e: JwtEvent) => deps.onEvent?.(e);
 
@@ -207,10 +213,19 @@ export function buildJwtAuthenticator(table: JwtAuthnTable | undefined, deps: Jw
    * The rules that may verify a token of issuer `iss` found in a location read by `candidates`: those
    * naming that issuer, then those naming none (Envoy: a provider without issuer takes any).
    */
-  function rulesFor(candidates: readonly number[], iss: string): number[] {
-    const named = candidates.filter((i) => rules[i]!.table.issuer === iss);
-    const open = candidates.filter((i) => rules[i]!.table.issuer === undefined);
-    return [...named, ...open];
+  function rulesFor(candidates: readonly number[], iss: string): readonly number[] {
+    // Per location (its rule list is fixed for the snapshot) and issuer: asked on every request.
+    let byIssuer = rulesByIssuer.get(candidates);
+    if (!byIssuer) rulesByIssuer.set(candidates, (byIssuer = new Map()));
+    let found = byIssuer.get(iss);
+    if (!found) {
+      const named = candidates.filter((i) => rules[i]!.table.issuer === iss);
+      const open = candidates.filter((i) => rules[i]!.table.issuer === undefined);
+      found = [...named, ...open];
+      // Issuers come from tokens (any string): keep the memo bounded.
+      if (byIssuer.size < MAX_ISSUERS_REMEMBERED) byIssuer.set(iss, found);
+    }
+    return found;
   }
 
   function deny(status: JwtStatus, url: URL): JwtDeny {

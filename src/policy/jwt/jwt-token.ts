@@ -158,21 +158,39 @@ function sanitizeAudience(aud: string): string {
   return start === 0 && end === aud.length ? aud : aud.slice(start, end);
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
+/** Base64url alphabet → 6-bit value; -1 for anything else. */
+const BASE64URL_VALUE = (() => {
+  const table = new Int8Array(128).fill(-1);
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
+  return table;
+})();
 
-/** Base64url (padding tolerated, as absl's WebSafeBase64Unescape does); undefined when invalid. */
+/**
+ * Base64url (up to two `=` of padding tolerated, as absl's WebSafeBase64Unescape does); undefined when
+ * invalid. One pass into the output bytes: it runs three times per token never seen before.
+ */
 export function decodeBase64url(segment: string): Uint8Array | undefined {
-  if (!BASE64URL.test(segment)) return undefined;
-  const s = segment.replace(/=+$/, "");
-  if (s.length % 4 === 1) return undefined;
-  try {
-    const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  } catch {
-    return undefined;
+  let end = segment.length;
+  if (end > 0 && segment.charCodeAt(end - 1) === 61) end--;
+  if (end > 0 && segment.charCodeAt(end - 1) === 61) end--;
+  if (end % 4 === 1) return undefined;
+  const out = new Uint8Array((end * 3) >> 2);
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < end; i++) {
+    const c = segment.charCodeAt(i);
+    const v = c < 128 ? BASE64URL_VALUE[c]! : -1;
+    if (v < 0) return undefined;
+    acc = ((acc & 0xffff) << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
   }
+  return out;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -191,10 +209,14 @@ function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined
 
 /** Copies JSON objects into `Object.create(null)` objects, so `claims.constructor` is just absent. */
 function detachPrototypes(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(detachPrototypes);
   if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = detachPrototypes(value[i]);
+    return value;
+  }
   const out = Object.create(null) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(value)) out[k] = detachPrototypes(v);
+  const source = value as Record<string, unknown>;
+  for (const k of Object.keys(source)) out[k] = detachPrototypes(source[k]);
   return out;
 }
 

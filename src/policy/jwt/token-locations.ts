@@ -43,6 +43,16 @@ export interface TokenSource {
   url: URL;
   /** The query parameters when already known; `null` when the request has none. Default: `url.searchParams`. */
   query?: URLSearchParams | null;
+  /**
+   * The raw query string (after `?`), when known: a parameter whose name does not occur in it (and
+   * nothing in it is encoded) is absent without parsing the query.
+   */
+  rawQuery?: string;
+}
+
+/** Whether `name` may be a parameter of `raw` (false only when it certainly is not). */
+function mayHaveParam(raw: string | undefined, name: string): boolean {
+  return raw === undefined || raw.includes(name) || raw.includes("%") || raw.includes("+");
 }
 
 /** Distinct locations in Envoy's order: headers by name+prefix, then parameters, then cookies, each sorted. */
@@ -92,6 +102,7 @@ export function extractTokens(index: LocationIndex, req: TokenSource): Extractio
       }
       case "param": {
         // `query: null` says the request has no query string (no URL needs parsing for that).
+        if (!mayHaveParam(req.rawQuery, location.name)) break;
         const params = req.query === undefined ? req.url.searchParams : req.query;
         const v = params === null ? null : params.get(location.name);
         if (v !== null) token = v;

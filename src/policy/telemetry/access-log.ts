@@ -201,8 +201,16 @@ function renderJsonValue(f: LogFormat, e: AccessLogEntry): unknown {
 
 /** The log line (text without its trailing newline; JSON as one object). */
 export function formatAccessLog(format: AccessLogFormat, e: AccessLogEntry): string {
-  if (format.kind === "text") return renderText(format.format, e).replace(/\n$/, "");
-  const obj: Record<string, unknown> = {};
-  for (const [k, f] of Object.entries(format.labels)) obj[k] = renderJsonValue(f, e);
-  return JSON.stringify(obj);
+  if (format.kind === "text") {
+    const line = renderText(format.format, e);
+    return line.endsWith("\n") ? line.slice(0, -1) : line;
+  }
+  return JSON.stringify(accessLogLabels(format.labels, e));
+}
+
+/** A JSON format's labels as values (numbers typed, missing values null): the object the line serializes. */
+export function accessLogLabels(labels: Record<string, LogFormat>, e: AccessLogEntry): Record<string, unknown> {
+  const obj = Object.create(null) as Record<string, unknown>; // a label may be named `__proto__`
+  for (const k of Object.keys(labels)) obj[k] = renderJsonValue(labels[k]!, e);
+  return obj;
 }

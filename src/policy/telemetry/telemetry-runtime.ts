@@ -9,7 +9,7 @@
 import type { AccessLogging, Metrics } from "../../config/schemas/telemetry.js";
 import { celString, compileCel, type CelProgram } from "../../config/cel.js";
 import type { TelemetryScope, TelemetryTable } from "../../config/compile/telemetry.js";
-import type { MeshTelemetry, FileAccessLogProvider, OtelAlsProvider } from "../../config/mesh-telemetry.js";
+import { defaultTextFormat, type AccessLogFormat, type MeshTelemetry, type FileAccessLogProvider, type OtelAlsProvider } from "../../config/mesh-telemetry.js";
 import type { Snapshot } from "../../config/snapshot.js";
 import { prepareFormat } from "./access-log.js";
 import { METRIC_BIT, METRICS, renderLabels } from "./istio-metrics.js";
@@ -54,6 +54,8 @@ export interface TelemetryRuntime {
   workload(i: number): ScopeRuntime;
   /** An east-west caller's scope: its workload (by principal), else its namespace's, else the root's. */
   caller(principal: string | undefined, namespace: string | undefined): ScopeRuntime;
+  /** Istio's default text format, the body of an `envoyOtelAls` record whose format has labels only. */
+  readonly defaultText: AccessLogFormat;
 }
 
 const EMPTY_TABLE: TelemetryTable = { gateway: { from: [], metrics: [], accessLogging: [] }, scopes: [], workloads: [], namespaces: {} };
@@ -70,8 +72,11 @@ export function buildTelemetryRuntime(snapshot: Pick<Snapshot, "gateway" | "work
     if (!byPrincipal.has(w.principal)) byPrincipal.set(w.principal, i);
   });
   const workload = (i: number) => scopes[table.workloads[i] ?? -1] ?? root;
+  const defaultText = defaultTextFormat();
+  prepareFormat(defaultText);
   return {
     labels,
+    defaultText,
     gateway,
     workload,
     caller(principal, namespace) {

@@ -148,11 +148,31 @@ describe("properties", () => {
     );
   });
 
-  it("decodeBase64url inverts encoding", () => {
+  it("decodeBase64url inverts encoding, with or without padding", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
         expect(decodeBase64url(b64url(bytes))).toEqual(bytes);
+        const padded = b64url(bytes) + "=".repeat((4 - (b64url(bytes).length % 4)) % 4);
+        expect(decodeBase64url(padded)).toEqual(bytes);
       }),
+    );
+  });
+
+  it("decodeBase64url agrees with the platform's base64 decoder on any string", () => {
+    // The reference: the alphabet and padding rule checked by a regex, then atob.
+    const reference = (segment: string): number[] | undefined => {
+      if (!/^[A-Za-z0-9_-]*={0,2}$/.test(segment)) return undefined;
+      const s = segment.replace(/=+$/, "");
+      if (s.length % 4 === 1) return undefined;
+      return [...atob(s.replace(/-/g, "+").replace(/_/g, "/"))].map((c) => c.charCodeAt(0));
+    };
+    const chars = fc.constantFrom(..."AZaz09-_=+/. é\u0000".split(""), "Q", "w", "8");
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 24 }).map((a) => a.join("")), (segment) => {
+        const got = decodeBase64url(segment);
+        expect(got === undefined ? undefined : [...got]).toEqual(reference(segment));
+      }),
+      { numRuns: 2000 },
     );
   });
 });

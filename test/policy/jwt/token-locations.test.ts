@@ -112,6 +112,22 @@ describe("extractTokens", () => {
   it("nothing present: no tokens", () => {
     expect(extractTokens(index, { headers: new Headers(), url: new URL("https://h/") })).toEqual({ ok: true, tokens: [] });
   });
+
+  it("with the raw query known, an absent parameter costs no parse; encoded names are still decoded", () => {
+    const source = (raw: string) => ({
+      headers: new Headers(),
+      get url(): URL { throw new Error("the URL must not be built"); },
+      rawQuery: raw,
+      query: new URLSearchParams(raw),
+    });
+    const untouched = { headers: new Headers(), get url(): URL { throw new Error("the URL must not be built"); }, rawQuery: "a=1&b=2", get query(): URLSearchParams { throw new Error("the query must not be parsed"); } };
+    expect(extractTokens(index, untouched)).toEqual({ ok: true, tokens: [] });
+    const param = { kind: "param", name: "t" };
+    expect(extractTokens(index, source("a=1&t=T"))).toMatchObject({ tokens: [{ token: "T", location: param }] });
+    // `%74` is `t` and `+` a space: such queries are always parsed, as Envoy decodes parameter names.
+    expect(extractTokens(index, source("a=1&%74=T"))).toMatchObject({ tokens: [{ token: "T", location: param }] });
+    expect(extractTokens(index, source("x=a+b&t=T+U"))).toMatchObject({ tokens: [{ token: "T U", location: param }] });
+  });
 });
 
 describe("parseCookies", () => {

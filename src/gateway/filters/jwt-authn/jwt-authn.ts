@@ -21,17 +21,15 @@ export const jwtAuthnFilter: RequestFilter = {
     let url: URL | undefined;
     let query: URLSearchParams | null | undefined;
     const path = rc.path;
+    const q = path.indexOf("?");
     const outcome = await authn.authenticate({
       headers: rc.headers,
       get url() { return (url ??= jwtUrl(rc.scheme, rc.authority, path)); }, // built only for a denial's realm
       // Token query parameters (Istio's default `access_token` location): only the query is parsed, no URL.
       get query() {
-        if (query === undefined) {
-          const q = path.indexOf("?");
-          query = q < 0 ? null : new URLSearchParams(path.slice(q + 1));
-        }
-        return query;
+        return query === undefined ? (query = q < 0 ? null : new URLSearchParams(path.slice(q + 1))) : query;
       },
+      rawQuery: q < 0 ? "" : path.slice(q + 1),
       method: rc.method,
       waitUntil: rc.waitUntil,
       fetch: tracedFetch(rc.trace, "async jwks egress"),

@@ -19,8 +19,7 @@ import { ALL_METRICS_MASK } from "../../../policy/telemetry/istio-metrics.js";
 import type { LabelGroup } from "../../../policy/telemetry/metric-labels.js";
 import { overriddenLabels, type LogPlan, type MetricsPlan, type ScopeRuntime } from "../../../policy/telemetry/telemetry-runtime.js";
 import type { RequestContext } from "../../chain/request-context.js";
-import { enqueueOtlpLog, type OtlpLogRecord } from "../../runtime/otlp-logs.js";
-import { defaultTextFormat, type AccessLogFormat } from "../../../config/mesh-telemetry.js";
+import { otlpLogRecord } from "../../../policy/telemetry/otlp-log-record.js";
 
 /** Flags meaning the request never reached the destination workload (no destination-side report). */
 const NOT_DELIVERED = new Set(["UH", "UF", "UO", "NC", "NR", "URX"]);
@@ -222,7 +221,9 @@ class Report {
           case "host": return rc.authority;
           case ":scheme": return rc.scheme;
           case "x-request-id": return rc.requestId || rc.request.headers.get(name);
-          default: return rc.request.headers.get(name);
+          // Edge requests lost every x-envoy-* header in stage 1; the path is reported unrewritten (as Envoy's default format shows it).
+          case "x-envoy-original-path": return rc.listener === "gateway" ? null : rc.request.headers.get(name);
+          default: return rc.headers.get(name); // as the stages saw them (edge-sanitized, claim outputs added)
         }
       },
       responseHeader: (name) => response.headers.get(name),
@@ -244,23 +245,13 @@ class Report {
       seen.add(p.provider.name);
       if (p.filter && p.filter.eval(this.attributes()) !== true) continue;
       entry ??= this.entry();
-      if (p.provider.kind === "envoyOtelAls") enqueueOtlpLog(p.provider, otlpRecord(p.provider.format, entry), this.rc.env, this.rc.waitUntil);
+      if (p.provider.kind === "envoyOtelAls") this.rc.live.otlpLogs.enqueue(p.provider, otlpLogRecord(p.provider.format, entry, this.rc.live.telemetryRuntime.defaultText), this.rc.env, this.rc.waitUntil);
       else lines.push(formatAccessLog(p.provider.format, entry));
     }
     if (lines.length) console.log(lines.join("\n"));
   }
 }
 
-/** An OTLP log record as Istio's envoyOtelAls writes it: `logFormat.text` is the body, `logFormat.labels` the attributes. */
-function otlpRecord(format: AccessLogFormat, entry: AccessLogEntry): OtlpLogRecord {
-  const body = format.kind === "text" ? formatAccessLog(format, entry) : formatAccessLog(defaultText ??= defaultTextFormat(), entry);
-  const attributes: OtlpLogRecord["attributes"] = [];
-  if (format.kind === "json")
-    for (const [key, v] of Object.entries(JSON.parse(formatAccessLog(format, entry)) as Record<string, unknown>))
-      if (v !== null) attributes.push({ key, value: typeof v === "number" && Number.isInteger(v) ? { intValue: String(v) } : { stringValue: String(v) } });
-  return { timeUnixNano: `${entry.startTime}000000`, severityNumber: 9, severityText: "INFO", body: { stringValue: body }, attributes };
-}
-let defaultText: AccessLogFormat | undefined;
 
 function contentLength(h: Headers): number {
   const v = h.get("content-length");
