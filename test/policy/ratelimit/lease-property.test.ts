@@ -2,8 +2,9 @@
  * Global limits by leasing, against the real RateLimiter Durable Object (workerd, SQLite, RPC):
  *
  * - property (fast-check): over random interleavings of concurrent requests from several isolates
- *   (calls — awaited ones and background renewals — answered in a random order), isolates dying with
- *   leases held or renewals in flight, and RateLimiter restarts (the object evicted), admitted ≤ limit
+ *   (calls — awaited ones and background renewals — answered in a random order, some replies lost
+ *   after the object took), isolates dying with leases held or renewals in flight, and RateLimiter
+ *   restarts (the object evicted), admitted ≤ limit
  *   in every window (fixed windows, sharded or not), and admitted ≤ size + fills (token buckets), for
  *   one counter or two taken together;
  * - small limits stay exact with one call per admitted request; a busy isolate calls once per many
@@ -66,17 +67,19 @@ type Op =
   | { op: "burst"; isolate: number; n: number; serial: boolean }
   | { op: "tick"; ms: number }
   | { op: "die"; isolate: number }
-  | { op: "restart" };
+  | { op: "restart" }
+  | { op: "lose"; replies: number };
 
 const ops: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ op: fc.constant("burst" as const), isolate: fc.nat(5), n: fc.integer({ min: 1, max: 120 }), serial: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("tick" as const), ms: fc.integer({ min: 1, max: 900 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("die" as const), isolate: fc.nat(5) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("restart" as const) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("lose" as const), replies: fc.integer({ min: 1, max: 4 }) }) },
 );
 
 describe("global limits by leasing (RateLimiter Durable Object)", () => {
-  it("property: admitted never exceeds the limit, whatever the interleaving, renewals, deaths and restarts", async () => {
+  it("property: admitted never exceeds the limit, whatever the interleaving, renewals, lost replies, deaths and restarts", async () => {
     let renewalsSent = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(limits, { minLength: 1, maxLength: 2 }), fc.array(ops, { minLength: 5, maxLength: 30 }), fc.scheduler(), async (counters, plan, s) => {
@@ -86,10 +89,17 @@ describe("global limits by leasing (RateLimiter Durable Object)", () => {
         // A call reaches the object when the scheduler says (a renewal may get there after a tick: the
         // object's clock is then past the send time), and its answer comes back when it says.
         const answer = s.scheduleFunction((shard: string, key: string, takes: GlobalTake[]) => o.store.take(shard, key, takes));
+        // `lose`: the next replies are lost after the object took (the caller sees a failed call).
+        let lose = 0;
         const scheduled: GlobalRateLimitStore = {
           async take(shard, key, takes) {
             await s.schedule(Promise.resolve("sent"));
-            return answer(shard, key, takes);
+            const results = await answer(shard, key, takes);
+            if (lose > 0) {
+              lose--;
+              throw new Error("reply lost");
+            }
+            return results;
           },
         };
         const books = Array.from({ length: 6 }, (_, i) => new LeaseBook(i * 7919));
@@ -106,14 +116,16 @@ describe("global limits by leasing (RateLimiter Durable Object)", () => {
         for (const step of plan) {
           if (step.op === "tick") clock.t += step.ms;
           else if (step.op === "restart") await o.restart();
+          else if (step.op === "lose") lose = step.replies;
           else if (step.op === "die") {
             books[step.isolate] = new LeaseBook(step.isolate * 7919 + 1);
             stores[step.isolate] = leasingStore(scheduled, books[step.isolate]!, { now: () => clock.t });
           } else {
             const store = stores[step.isolate]!;
+            // A failed call admits nothing here (the gateway fails open or closed by policy, outside the limit).
             const one = () => store.take("rl:ns/p:r:k", "k", take, waitUntil).then((r) => {
               if (r.every((t) => t.allowed)) admittedAt.push(clock.t);
-            });
+            }, () => undefined);
             // Concurrent (calls answered in any order) or one after another (leases used locally).
             if (step.serial) for (let i = 0; i < step.n; i++) await s.waitFor(one());
             else await s.waitFor(Promise.all(Array.from({ length: step.n }, one)));
