@@ -45,6 +45,11 @@ export interface GlobalRateLimitStore {
    * renews leases ahead with it (lease-book.ts); without it, nothing is done in the background.
    */
   take(shard: string, key: string, takes: GlobalTake[], background?: Background): Promise<GlobalTakeResult[]>;
+  /**
+   * `take`, answered without a promise when it needs no I/O (a leasing store's units at hand): the
+   * rate-limit stage then stays synchronous, as it is for local limits. Optional.
+   */
+  takeNow?(shard: string, key: string, takes: GlobalTake[], background?: Background): GlobalTakeResult[] | Promise<GlobalTakeResult[]>;
 }
 
 /** The Durable Object name of a shard: `rl:<namespace>/<policy>:<rule>:<key>`. */

@@ -437,51 +437,60 @@ export function leasingStore(inner: GlobalRateLimitStore, book: LeaseBook, opts:
     return out;
   };
 
-  return {
-    async take(shard, key, takes, background) {
-      let now = opts.now();
-      const plan = planFor(shard, key, takes);
-      for (const id of plan.rateIds) book.observe(id, now);
-      const entries = plan.order.length;
-      for (let k = 0; k < entries; k++) {
-        const local = fromLease(plan, k, key, now, background);
-        if (local) return local;
-      }
-      let answer: GlobalTakeResult[] | undefined;
-      for (let k = 0; k < entries; k++) {
-        const callKey = plan.callKeys[k]!;
-        // A call for these counters is in flight (a renewal, or a concurrent request's call): wait
-        // for it and try the lease again before calling.
-        for (let waits = 0; plan.lent && waits < MAX_WAITS && !book.refused(callKey, now); waits++) {
-          const pending = book.pending(callKey);
-          if (!pending) break;
-          const answered = await pending;
-          now = opts.now();
-          // The object did not answer it: no more waiting behind others' calls, this request calls itself.
-          if (!answered) break;
-          const local = fromLease(plan, k, key, now, background);
-          if (local) {
-            for (const r of local) r.waited = true;
-            return local;
-          }
-        }
-        if (book.refused(callKey, now)) {
-          answer ??= plan.full.map((limit) => ({ allowed: false, remaining: 0, resetMs: 0, limit, local: true }));
-          continue;
-        }
-        const sent = takesFor(plan, k, "request", now)!;
-        const sentAt = opts.now();
-        const call = inner.take(plan.names[k]!, key, sent);
-        if (plan.lent) book.track(callKey, call);
-        const results = await call;
-        remember(plan, k, results, sentAt);
-        answer = results.map((r, j) => ({ ...r, limit: plan.full[j]! }));
-        if (results.every((r) => r.allowed)) return answer;
-        // Refused: remember until the refusing counter resets (no call per request over a limit).
-        const resetMs = Math.max(...results.filter((r) => !r.allowed).map((r) => r.resetMs));
-        if (resetMs > 0) book.refuse(callKey, sentAt + resetMs, opts.now());
-      }
-      return answer!;
-    },
+  /** The units at hand answer without a promise; otherwise the call (or the wait for one in flight). */
+  const takeNow = (shard: string, key: string, takes: GlobalTake[], background?: Background): GlobalTakeResult[] | Promise<GlobalTakeResult[]> => {
+    const now = opts.now();
+    const plan = planFor(shard, key, takes);
+    for (const id of plan.rateIds) book.observe(id, now);
+    const entries = plan.order.length;
+    for (let k = 0; k < entries; k++) {
+      const local = fromLease(plan, k, key, now, background);
+      if (local) return local;
+    }
+    return callOrWait(plan, key, now, background);
   };
+
+  return {
+    takeNow,
+    take: async (shard, key, takes, background) => takeNow(shard, key, takes, background),
+  };
+
+  async function callOrWait(plan: Plan, key: string, now: number, background: Background | undefined): Promise<GlobalTakeResult[]> {
+    const entries = plan.order.length;
+    let answer: GlobalTakeResult[] | undefined;
+    for (let k = 0; k < entries; k++) {
+      const callKey = plan.callKeys[k]!;
+      // A call for these counters is in flight (a renewal, or a concurrent request's call): wait
+      // for it and try the lease again before calling.
+      for (let waits = 0; plan.lent && waits < MAX_WAITS && !book.refused(callKey, now); waits++) {
+        const pending = book.pending(callKey);
+        if (!pending) break;
+        const answered = await pending;
+        now = opts.now();
+        // The object did not answer it: no more waiting behind others' calls, this request calls itself.
+        if (!answered) break;
+        const local = fromLease(plan, k, key, now, background);
+        if (local) {
+          for (const r of local) r.waited = true;
+          return local;
+        }
+      }
+      if (book.refused(callKey, now)) {
+        answer ??= plan.full.map((limit) => ({ allowed: false, remaining: 0, resetMs: 0, limit, local: true }));
+        continue;
+      }
+      const sent = takesFor(plan, k, "request", now)!;
+      const sentAt = opts.now();
+      const call = inner.take(plan.names[k]!, key, sent);
+      if (plan.lent) book.track(callKey, call);
+      const results = await call;
+      remember(plan, k, results, sentAt);
+      answer = results.map((r, j) => ({ ...r, limit: plan.full[j]! }));
+      if (results.every((r) => r.allowed)) return answer;
+      // Refused: remember until the refusing counter resets (no call per request over a limit).
+      const resetMs = Math.max(...results.filter((r) => !r.allowed).map((r) => r.resetMs));
+      if (resetMs > 0) book.refuse(callKey, sentAt + resetMs, opts.now());
+    }
+    return answer!;
+  }
 }

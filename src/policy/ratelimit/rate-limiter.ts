@@ -157,13 +157,19 @@ export function buildRateLimiter(table: RateLimitTable | undefined, deps: RateLi
     return checkGlobal(global, decisions, opts?.waitUntil);
   }
 
-  async function checkGlobal(global: Applied[], decisions: RuleDecision[], background: Background | undefined): Promise<RateLimitOutcome> {
+  /** Synchronous when every shard answered from this isolate's lease (no I/O); else one await for all. */
+  function checkGlobal(global: Applied[], decisions: RuleDecision[], background: Background | undefined): RateLimitOutcome | Promise<RateLimitOutcome> {
+    const shards = groupByShard(global);
+    const answers = shards.map((s) => callShard(deps.global, s, background));
+    if (answers.some((a) => a instanceof Promise)) return Promise.all(answers).then((results) => settleGlobal(shards, results, decisions));
+    return settleGlobal(shards, answers as (GlobalTakeResult[] | undefined)[], decisions);
+  }
+
+  function settleGlobal(shards: Shard[], results: (GlobalTakeResult[] | undefined)[], decisions: RuleDecision[]): RateLimitOutcome {
     const failedOpen: string[] = [];
     let failDeny: string | undefined;
     let globalCalls = 0;
     {
-      const shards = groupByShard(global);
-      const results = await Promise.all(shards.map((s) => callShard(deps.global, s, background)));
       // Answers from this isolate's lease (lease-book.ts) made no call.
       globalCalls = deps.global ? results.filter((r) => !r?.every((t) => t.local)).length : 0;
       shards.forEach((s, i) => {
@@ -227,17 +233,20 @@ function groupByShard(applied: Applied[]): Shard[] {
 }
 
 /** One shard's call; undefined when it failed, timed out or answered nonsense. */
-async function callShard(store: GlobalRateLimitStore | undefined, s: Shard, background: Background | undefined): Promise<GlobalTakeResult[] | undefined> {
+function callShard(store: GlobalRateLimitStore | undefined, s: Shard, background: Background | undefined): GlobalTakeResult[] | undefined | Promise<GlobalTakeResult[] | undefined> {
   if (!store) return undefined;
   const takes: GlobalTake[] = s.applied.map((a) => ({ rule: a.rule.entry.id, limit: a.rule.entry.limit, cost: 1 }));
+  const valid = (results: unknown) => (Array.isArray(results) && results.length === takes.length ? (results as GlobalTakeResult[]) : undefined);
+  let answer: GlobalTakeResult[] | Promise<GlobalTakeResult[]>;
   try {
-    const call = store.take(s.name, s.key, takes, background);
-    const timeout = s.policy.entry.timeoutMs;
-    const results = timeout === undefined ? await call : await withDeadline(timeout, () => call);
-    return Array.isArray(results) && results.length === takes.length ? results : undefined;
+    answer = store.takeNow ? store.takeNow(s.name, s.key, takes, background) : store.take(s.name, s.key, takes, background);
   } catch {
     return undefined;
   }
+  if (!(answer instanceof Promise)) return valid(answer);
+  const call = answer;
+  const timeout = s.policy.entry.timeoutMs;
+  return (timeout === undefined ? call : withDeadline(timeout, () => call)).then(valid, () => undefined);
 }
 
 function nothingApplied(): RateLimitAllowed {

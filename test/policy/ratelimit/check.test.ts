@@ -283,3 +283,33 @@ describe("global mode (in-memory store)", () => {
     });
   }
 });
+
+describe("global mode, leased (lease-book.ts)", () => {
+  it("answers without a promise once this isolate holds a lease: the stage stays synchronous, as for local limits", async () => {
+    const { LeaseBook, leasingStore } = await import("../../../src/policy/ratelimit/lease-book.js");
+    let now = 10_000;
+    let calls = 0;
+    // An object that lends what the caller's rate asks for (cf. lease.ts), for a second.
+    const inner = {
+      async take(_shard: string, _key: string, takes: { rate?: number; limit: { type: string } }[]) {
+        calls++;
+        return takes.map((t) => ({ allowed: true, remaining: 10_000, resetMs: 1000, limit: 100_000, ...(t.rate ? { leased: t.rate, leaseMs: 1000, window: 0 } : {}) }));
+      },
+    };
+    const store = leasingStore(inner as never, new LeaseBook(0), { now: () => now });
+    const rl = limiter(policy("mode: global\nrules: [{name: big, key: [{remoteAddress: {}}], tokenBucket: {maxTokens: 100000, fillInterval: 1s}}]"), { global: store });
+    const outcomes: (RateLimitOutcome | Promise<RateLimitOutcome>)[] = [];
+    for (let i = 0; i < 20; i++) {
+      outcomes.push(rl.check(request(), now));
+      await outcomes[i];
+      now += 10;
+    }
+    const sync = outcomes.map((o) => !(o instanceof Promise));
+    expect(sync.slice(0, 2)).toEqual([false, false]); // no lease yet: the object is asked (awaited)
+    // Then answered from the lease, with no promise, but for the calls that grow the lease with the rate.
+    expect(sync.filter((x) => !x).length).toBe(calls);
+    expect(sync.slice(-9).every(Boolean)).toBe(true);
+    expect(((await outcomes[19]) as RateLimitOutcome).limited).toBe(false);
+    expect(calls).toBeLessThan(5);
+  });
+});
