@@ -56,6 +56,37 @@ export async function profileDuring(port, worker, load, { intervalUs = 100 } = {
   }
 }
 
+/** Samples allocations of `worker` while `load()` runs (V8's sampling heap profiler); returns the profile. */
+export async function allocationsDuring(port, worker, load, { intervalBytes = 4096 } = {}) {
+  const session = await connect(await inspectorTarget(port, worker));
+  try {
+    await session.send("HeapProfiler.enable");
+    await session.send("HeapProfiler.startSampling", { samplingInterval: intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    await load();
+    const { profile } = await session.send("HeapProfiler.stopSampling");
+    return profile;
+  } finally {
+    session.close();
+  }
+}
+
+/** Bytes allocated by function (self), largest first. */
+export function summarizeAllocations(profile, requests, top = 30) {
+  const bytes = new Map();
+  let total = 0;
+  const walk = (node) => {
+    const f = node.callFrame;
+    const key = `${f.functionName || "(anonymous)"} ${(f.url || "(native)").split("/").pop()}:${f.lineNumber + 1}`;
+    bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    for (const c of node.children ?? []) walk(c);
+  };
+  walk(profile.head);
+  const per = (n) => (requests ? `${(n / requests).toFixed(0).padStart(6)} B/request` : "");
+  const rows = [...bytes].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, n]) => `${((100 * n) / total).toFixed(1).padStart(5)} %  ${per(n)}  ${k}`);
+  return [`${(total / 1024 / 1024).toFixed(1)} MiB sampled${requests ? `, ${per(total)}` : ""}`, "", ...rows].join("\n");
+}
+
 /** Self time by function and by source file, as shares of all samples. */
 export function summarizeProfile(profile, top = 40) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));

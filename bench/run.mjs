@@ -15,6 +15,7 @@
  *   npm run bench -- --v8-flags "--max-old-space-size=32 --max-semi-space-size=4"
  *   npm run bench -- --costs         only the per-request operation cost ladder (bench/cost-ladder.mjs)
  *   npm run bench -- --profile e     a V8 CPU profile of one scenario under load (bench/profile.mjs; --interval µs, --top N)
+ *   npm run bench -- --profile g --allocations   bytes allocated per request, by function (sampling heap profiler)
  *   npm run bench -- --gateway-bundle /tmp/variant.js --only c   A/B: measure a gateway bundle built elsewhere
  *
  * Writes bench/results/<timestamp>.json (raw figures of every repetition) and prints markdown tables.
@@ -27,7 +28,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildAll } from "./build.mjs";
 import { costLadder, renderCosts } from "./cost-ladder.mjs";
-import { profileDuring, summarizeProfile } from "./profile.mjs";
+import { allocationsDuring, profileDuring, summarizeAllocations, summarizeProfile } from "./profile.mjs";
 import { analyzeTrace } from "./durable-object-calls.mjs";
 import { autocannonLoad, fixedRate, wrk } from "./load.mjs";
 import { autocannonVersion } from "./closed-loop.mjs";
@@ -457,6 +458,14 @@ async function profileOnly(id, built, wrangler, token) {
     const load = closedLoopOf(scenario, proc);
     await load(opts.warmSeconds);
     let requests = 0;
+    if (flag("--allocations")) {
+      const profile = await allocationsDuring(inspector, scenario.entry, async () => {
+        requests = (await load(seconds)).requests;
+      });
+      console.log(`## Allocations of scenario ${scenario.id} (${scenario.entry}), ${requests} requests in ${seconds} s\n`);
+      console.log(summarizeAllocations(profile, requests, Number(option("--top", 30))));
+      return;
+    }
     const profile = await profileDuring(inspector, scenario.entry, async () => {
       requests = (await load(seconds)).requests;
     }, { intervalUs: Number(option("--interval", 100)) });

@@ -86,17 +86,30 @@ export interface SeriesDelta {
   responseBytesSum: number;
 }
 
+function add(s: SeriesDelta, durationMs: number, requestBytes: number, responseBytes: number): void {
+  s.requests++;
+  s.duration[bucketIndex(DURATION_BUCKETS, durationMs)]!++;
+  s.durationSum += durationMs;
+  s.requestBytes[bucketIndex(SIZE_BUCKETS, requestBytes)]!++;
+  s.requestBytesSum += requestBytes;
+  s.responseBytes[bucketIndex(SIZE_BUCKETS, responseBytes)]!++;
+  s.responseBytesSum += responseBytes;
+}
+
 /** Label sets an isolate keeps between flushes; requests under further new label sets are dropped and counted. */
 export const MAX_PENDING_SERIES = 10_000;
 
 /** The deltas an isolate has not flushed yet. */
 export class MetricDeltas {
-  private series = new Map<string, SeriesDelta>();
+  /** Keyed by label text, or on the hot path by a short key standing for one label set (`recordKeyed`). */
+  private series = new Map<string | number, SeriesDelta>();
+  /** Small numbers for the response-flag strings seen (numeric series keys). */
+  private readonly flagIds = new Map<string, number>();
   /** Requests not counted because MAX_PENDING_SERIES was reached (a runaway tag override). */
   dropped = 0;
 
   /** The pending deltas, left in place (an isolate without the metrics Durable Object renders these). */
-  peek(): Map<string, SeriesDelta> {
+  peek(): Map<string | number, SeriesDelta> {
     return this.series;
   }
 
@@ -113,7 +126,23 @@ export class MetricDeltas {
    * Counts one request under a short key that stands for one label set (the hot path: the labels are
    * rendered by `labels()` only when the key is new since the last flush).
    */
-  recordKeyed(key: string, labels: () => string, mask: number, durationMs: number, requestBytes: number, responseBytes: number): void {
+  recordKeyed(key: string | number, labels: () => string, mask: number, durationMs: number, requestBytes: number, responseBytes: number): void {
+    if (!this.count(key, durationMs, requestBytes, responseBytes)) this.countNew(key, labels(), mask, durationMs, requestBytes, responseBytes);
+  }
+
+  /**
+   * Counts one request under an existing series; false when `key` has none yet (then `countNew`).
+   * No allocation: the hot path of a steady gateway.
+   */
+  count(key: string | number, durationMs: number, requestBytes: number, responseBytes: number): boolean {
+    const s = this.series.get(key);
+    if (!s) return false;
+    add(s, durationMs, requestBytes, responseBytes);
+    return true;
+  }
+
+  /** Counts one request under a series new since the last flush, with its rendered labels. */
+  countNew(key: string | number, labels: string, mask: number, durationMs: number, requestBytes: number, responseBytes: number): void {
     let s = this.series.get(key);
     if (!s) {
       if (this.series.size >= MAX_PENDING_SERIES) {
@@ -121,31 +150,41 @@ export class MetricDeltas {
         return;
       }
       s = {
-        labels: labels(), mask, requests: 0,
+        labels, mask, requests: 0,
         duration: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), durationSum: 0,
         requestBytes: new Array<number>(SIZE_BUCKETS.length + 1).fill(0), requestBytesSum: 0,
         responseBytes: new Array<number>(SIZE_BUCKETS.length + 1).fill(0), responseBytesSum: 0,
       };
       this.series.set(key, s);
     }
-    s.requests++;
-    s.duration[bucketIndex(DURATION_BUCKETS, durationMs)]!++;
-    s.durationSum += durationMs;
-    s.requestBytes[bucketIndex(SIZE_BUCKETS, requestBytes)]!++;
-    s.requestBytesSum += requestBytes;
-    s.responseBytes[bucketIndex(SIZE_BUCKETS, responseBytes)]!++;
-    s.responseBytesSum += responseBytes;
+    add(s, durationMs, requestBytes, responseBytes);
+  }
+
+  /**
+   * A number standing for a standard label set (no override): reporter, the source and destination
+   * label groups' ids, status, flags, security and protocol packed into 50 bits, so a steady gateway
+   * builds no key string per request. Undefined when a part does not fit (the caller keys by text).
+   */
+  standardKey(reporter: 0 | 1, sourceId: number, destinationId: number, status: number, flags: string, security: 0 | 1 | 2, grpc: boolean): number | undefined {
+    let flagId = this.flagIds.get(flags);
+    if (flagId === undefined) {
+      if (this.flagIds.size >= 256) return undefined;
+      this.flagIds.set(flags, (flagId = this.flagIds.size));
+    }
+    if (sourceId >= 1 << 14 || destinationId >= 1 << 14 || !(status >= 0 && status < 1024)) return undefined;
+    // reporter 1 bit, grpc 1, security 2, status 10, flags 8, source 14, destination 14 = 50 bits.
+    return ((((((reporter * 2 + (grpc ? 1 : 0)) * 4 + security) * 1024 + status) * 256 + flagId) * 16384 + sourceId) * 16384) + destinationId;
   }
 
   /** Takes every pending delta (the accumulator is empty afterwards). */
-  drain(): Map<string, SeriesDelta> {
+  drain(): Map<string | number, SeriesDelta> {
     const out = this.series;
     this.series = new Map();
     return out;
   }
 
   /** Puts deltas back (a flush that failed), so nothing counted is lost. */
-  restore(deltas: Map<string, SeriesDelta>): void {
+  restore(deltas: Map<string | number, SeriesDelta>): void {
     for (const [key, d] of deltas) {
       const s = this.series.get(key);
       if (!s) {
@@ -179,7 +218,7 @@ export interface Series {
 }
 
 /** The per-metric series of a batch of deltas (what a flush sends). */
-export function toSeries(deltas: Map<string, SeriesDelta>): Series[] {
+export function toSeries(deltas: ReadonlyMap<string | number, SeriesDelta>): Series[] {
   const out: Series[] = [];
   for (const d of deltas.values()) {
     const labels = d.labels;

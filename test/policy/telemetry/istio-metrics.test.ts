@@ -62,3 +62,29 @@ describe("istio metrics", () => {
     );
   });
 });
+
+describe("numeric series keys (the hot path)", () => {
+  it("distinct standard label sets get distinct keys; parts that do not fit get none", () => {
+    const part = fc.tuple(fc.constantFrom(0 as const, 1 as const), fc.nat(16383), fc.nat(16383), fc.integer({ min: 0, max: 1023 }), fc.constantFrom("-", "UF", "UF,URX", "NR", "RL", "DI,FI"), fc.constantFrom(0 as const, 1 as const, 2 as const), fc.boolean());
+    fc.assert(fc.property(part, part, (a, b) => {
+      const acc = new MetricDeltas();
+      const ka = acc.standardKey(...a);
+      const kb = acc.standardKey(...b);
+      expect(Number.isSafeInteger(ka)).toBe(true);
+      expect(ka === kb).toBe(JSON.stringify(a) === JSON.stringify(b));
+    }), { numRuns: 2000 });
+    const acc = new MetricDeltas();
+    expect(acc.standardKey(0, 1 << 14, 0, 200, "-", 0, false)).toBeUndefined();
+    expect(acc.standardKey(0, 0, 0, 1024, "-", 0, false)).toBeUndefined();
+  });
+
+  it("counts under a key without rendering labels again; a new key renders them once", () => {
+    const acc = new MetricDeltas();
+    const key = acc.standardKey(0, 3, 4, 200, "-", 1, false)!;
+    expect(acc.count(key, 1, 0, 10)).toBe(false);
+    acc.countNew(key, 'reporter="source"', ALL_METRICS_MASK, 1, 0, 10);
+    expect(acc.count(key, 2, 0, 10)).toBe(true);
+    const series = toSeries(acc.drain());
+    expect(series.find((s) => s.name === "istio_requests_total")).toMatchObject({ labels: 'reporter="source"', value: 2 });
+  });
+});

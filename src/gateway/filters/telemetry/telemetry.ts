@@ -119,8 +119,15 @@ class Report {
   recordMetrics(reporter: "source" | "destination", plan: MetricsPlan, security: string): void {
     if (plan.off) return;
     if (plan.plain) {
-      const key = reporter + " " + this.source.id + " " + this.destination.id + " " + this.response.status + " " + this.flags + " " + security + " " + this.protocol;
-      this.rc.live.metrics.deltas.recordKeyed(key, () => `reporter="${reporter}",` + this.source.text + "," + this.destination.text + this.tail + '"' + security + '"', ALL_METRICS_MASK, this.durationMs, this.requestBytes, this.responseBytes);
+      // A numeric key (no string built) in the steady state; the labels are rendered once per new series.
+      const deltas = this.rc.live.metrics.deltas;
+      const status = this.response.status;
+      const sec = security === "unknown" ? 0 : security === "mutual_tls" ? 1 : security === "none" ? 2 : undefined;
+      const key = (sec !== undefined ? deltas.standardKey(reporter === "source" ? 0 : 1, this.source.id, this.destination.id, status, this.flags, sec, this.protocol === "grpc") : undefined)
+        ?? reporter + " " + this.source.id + " " + this.destination.id + " " + status + " " + this.flags + " " + security + " " + this.protocol;
+      if (!deltas.count(key, this.durationMs, this.requestBytes, this.responseBytes)) {
+        deltas.countNew(key, `reporter="${reporter}",` + this.source.text + "," + this.destination.text + this.tail + '"' + security + '"', ALL_METRICS_MASK, this.durationMs, this.requestBytes, this.responseBytes);
+      }
       return;
     }
     // Tag overrides or disabled metrics: group the metrics that end up with the same labels.
