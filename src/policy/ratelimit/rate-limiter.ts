@@ -100,6 +100,8 @@ interface HydratedRule {
   entry: RateLimitRuleEntry;
   match: RequestPredicate | undefined;
   key: KeyExtractor;
+  /** `shardName(...)` up to the key: the shard is this + the request's key. */
+  shardPrefix: string;
 }
 
 interface HydratedPolicy {
@@ -127,7 +129,7 @@ export function buildRateLimiter(table: RateLimitTable | undefined, deps: RateLi
       entry,
       id: `${entry.namespace}/${entry.name}`,
       attach,
-      rules: entry.rules.map((r) => ({ entry: r, match: compileMatches(r.match, regexes), key: compileKey(r.key) })),
+      rules: entry.rules.map((r) => ({ entry: r, match: compileMatches(r.match, regexes), key: compileKey(r.key), shardPrefix: shardName(entry.namespace, entry.name, r.shard, "") })),
     });
   }
   const hasGlobal = policies.some((p) => p.entry.mode === "global");
@@ -221,10 +223,14 @@ interface Shard {
 }
 
 function groupByShard(applied: Applied[]): Shard[] {
+  // The usual request: every global rule that applies shares one shard (one policy's rules, one key).
+  const first = applied[0]!;
+  if (applied.every((a) => a.rule.shardPrefix === first.rule.shardPrefix && a.key === first.key)) {
+    return [{ name: first.rule.shardPrefix + first.key, key: first.key, policy: first.policy, applied }];
+  }
   const shards = new Map<string, Shard>();
   for (const a of applied) {
-    const p = a.policy.entry;
-    const name = shardName(p.namespace, p.name, a.rule.entry.shard, a.key);
+    const name = a.rule.shardPrefix + a.key;
     let s = shards.get(name);
     if (!s) shards.set(name, (s = { name, key: a.key, policy: a.policy, applied: [] }));
     s.applied.push(a);
@@ -253,10 +259,18 @@ function nothingApplied(): RateLimitAllowed {
   return { limited: false, decisions: [], shadowLimited: [], failedOpen: [], globalCalls: 0 };
 }
 
+const NONE: RuleDecision[] = [];
+
 function decide(decisions: RuleDecision[], failedOpen: string[], failDeny: string | undefined, globalCalls: number): RateLimitOutcome {
-  const enforced = decisions.filter((d) => !d.shadow);
-  const denied = enforced.filter((d) => !d.allowed);
-  const shadowLimited = decisions.filter((d) => d.shadow && !d.allowed).map((d) => d.rule);
+  // One pass over the decisions (a request has a few); arrays only for what is there.
+  let enforced: RuleDecision[] = decisions;
+  let denied: RuleDecision[] = NONE;
+  let shadowLimited: string[] = [];
+  if (decisions.some((d) => d.shadow || !d.allowed)) {
+    enforced = decisions.filter((d) => !d.shadow);
+    denied = enforced.filter((d) => !d.allowed);
+    shadowLimited = decisions.filter((d) => d.shadow && !d.allowed).map((d) => d.rule);
+  }
   const shown = tightest(denied.length ? denied : enforced.length ? enforced : decisions, denied.length > 0);
   const common: OutcomeCommon = { decisions, shadowLimited, failedOpen, globalCalls };
   if (shown) common.headers = rateLimitHeaders(shown);

@@ -40,7 +40,7 @@ function settle(rc: RequestContext, outcome: RateLimitOutcome): FilterResult {
   if (outcome.limited) return outcome.reply;
   const headers = outcome.headers;
   if (headers && Object.keys(headers).length) {
-    rc.responseEditors.push((h) => { for (const [k, v] of Object.entries(headers)) h.set(k, v); });
+    rc.responseEditors.push((h) => { for (const k in headers) h.set(k, headers[k]!); });
   }
   return undefined;
 }
