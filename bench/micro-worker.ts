@@ -253,20 +253,7 @@ async function opsBench(url: URL, incoming: Request): Promise<unknown> {
     "JSON.stringify of 6 metric labels": () => JSON.stringify(["gateway", "origin.bench.svc.cluster.local", 200, "-", "r50", "destination"]),
   };
   const out: Record<string, number> = {};
-  for (const [name, op] of Object.entries(ops)) {
-    let n = 1000;
-    for (;;) {
-      const ms = (await timed(() => repeat(op, n))) - emptyMs;
-      if (ms >= batchMs / 4 || n >= 1 << 22) {
-        n = Math.max(1000, Math.ceil((n * batchMs) / Math.max(ms, 0.5)));
-        break;
-      }
-      n *= 4;
-    }
-    const samples: number[] = [];
-    for (let k = 0; k < 3; k++) samples.push(((await timed(() => repeat(op, n))) - emptyMs) / n);
-    out[name] = median(samples) * 1000;
-  }
+  for (const [name, op] of Object.entries(ops)) out[name] = median(await perOperationUs(op, { batchMs, emptyMs, minN: 1000, maxN: 1 << 22, samples: 3 }));
   return { method: `per operation, batches of ≥${batchMs} ms timed across I/O, median of 3 (µs)`, ops: out };
 }
 
@@ -482,20 +469,29 @@ async function telemetryBench(url: URL): Promise<unknown> {
   const emptyMs = median(empties);
   const out: Record<string, { us: number; minUs: number }> = {};
   for (const [name, op] of Object.entries(ops)) {
-    let n = 250;
-    for (;;) {
-      const ms = (await timed(() => repeat(op, n))) - emptyMs;
-      if (ms >= batchMs / 4 || n >= 1 << 20) {
-        n = Math.max(250, Math.ceil((n * batchMs) / Math.max(ms, 0.5)));
-        break;
-      }
-      n *= 4;
-    }
-    const samples: number[] = [];
-    for (let k = 0; k < 5; k++) samples.push((((await timed(() => repeat(op, n))) - emptyMs) / n) * 1000);
+    const samples = await perOperationUs(op, { batchMs, emptyMs, minN: 250, maxN: 1 << 20, samples: 5 });
     out[name] = { us: median(samples), minUs: Math.min(...samples) };
   }
   return { method: `per request, batches of ≥${batchMs} ms timed across I/O, median and min of 5 (µs)`, ops: out };
+}
+
+/**
+ * `op`'s cost in µs, `samples` times: batches sized to last about `batchMs` (the clock may move in whole
+ * milliseconds), timed across I/O, minus an empty batch (`emptyMs`), divided by the batch size.
+ */
+async function perOperationUs(op: () => unknown, o: { batchMs: number; emptyMs: number; minN: number; maxN: number; samples: number }): Promise<number[]> {
+  let n = o.minN;
+  for (;;) {
+    const ms = (await timed(() => repeat(op, n))) - o.emptyMs;
+    if (ms >= o.batchMs / 4 || n >= o.maxN) {
+      n = Math.max(o.minN, Math.ceil((n * o.batchMs) / Math.max(ms, 0.5)));
+      break;
+    }
+    n *= 4;
+  }
+  const samples: number[] = [];
+  for (let k = 0; k < o.samples; k++) samples.push((((await timed(() => repeat(op, n))) - o.emptyMs) / n) * 1000);
+  return samples;
 }
 
 function repeat(op: () => unknown, n: number): void {
