@@ -51,15 +51,15 @@ export function pickContext(rc: RequestContext, path: string, isEjected?: (i: nu
   };
 }
 
-export async function forwardToCluster(rc: RequestContext, route: Route, destination: WeightedDestination, runtime: ClusterRuntime, parts: UpstreamParts): Promise<Response> {
+export function forwardToCluster(rc: RequestContext, route: Route, destination: WeightedDestination, runtime: ClusterRuntime, parts: UpstreamParts): Promise<Response> {
   const limiter = runtime.limiter;
-  if (limiter && !limiter.tryAcquire()) return reply(rc, overflowReply());
-  try {
-    return await attempts(rc, route, destination, runtime, parts);
-  } finally {
-    limiter?.release();
-  }
+  if (!limiter) return attempts(rc, route, destination, runtime, parts);
+  if (!limiter.tryAcquire()) return Promise.resolve(reply(rc, overflowReply()));
+  return attempts(rc, route, destination, runtime, parts).finally(() => limiter.release());
 }
+
+/** The platform's clock, timers and random source (one object for every request that uses Math.random). */
+const SYSTEM_DEPS = systemRetryDeps();
 
 async function attempts(rc: RequestContext, route: Route, destination: WeightedDestination, runtime: ClusterRuntime, parts: UpstreamParts): Promise<Response> {
   const { cluster, balancer, circuit } = runtime;
@@ -122,7 +122,7 @@ async function attempts(rc: RequestContext, route: Route, destination: WeightedD
       balancer.dec(pick.index);
       if (tags) span!.end({ ...tags, "http.status_code": String(status), response_flags: status === 0 ? "UF" : "-" }, status === 0 || status >= 500);
     }
-  }, policy, systemRetryDeps({ random: rc.random }), route.timeoutMs);
+  }, policy, rc.random === Math.random ? SYSTEM_DEPS : systemRetryDeps({ random: rc.random }), route.timeoutMs);
 
   if (circuit) {
     result.outcomes.forEach((o, i) => {

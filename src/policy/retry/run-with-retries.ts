@@ -150,12 +150,8 @@ function finish(
 }
 
 /** Never rejects: an exception becomes a failure outcome. */
-async function settle(p: Promise<AttemptResult>, deps: RetryDeps): Promise<AttemptResult> {
-  try {
-    return await p;
-  } catch (e) {
-    return deps.classifyError?.(e) ?? { kind: "connect-failure" };
-  }
+function settle(p: Promise<AttemptResult>, deps: RetryDeps): Promise<AttemptResult> {
+  return p.then(undefined, (e: unknown) => deps.classifyError?.(e) ?? { kind: "connect-failure" });
 }
 
 /** Frees a response we will not use (a retried or timed-out attempt). */
