@@ -452,7 +452,7 @@ async function telemetryBench(url: URL): Promise<unknown> {
     "metrics: source + destination reporters (report(), access log off)": () => report(plain, response),
     "metrics + access log (report(), Istio's default text line)": () => report(logged, response),
     "console.log of an access-log line alone": () => console.log(line),
-    "unsampled trace context: start + client span + propagate (traceparent, B3)": () => {
+    "unsampled trace context: start + client span + propagate (traceparent)": () => {
       const t = startRequestTrace(request.headers, tracing, () => 0.5);
       startClientSpan(t, "router outbound|80||origin egress")?.propagate(forward);
       return t;

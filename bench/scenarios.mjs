@@ -64,6 +64,18 @@ function telemetry(spec) {
   return { apiVersion: "telemetry.istio.io/v1", kind: "Telemetry", metadata: { name: "mesh-default", namespace: "istio-system" }, spec };
 }
 
+/**
+ * MESH_CONFIG with an `opentelemetry` tracing provider at `sampling` %. The origin Worker stands in for
+ * the collector (it answers the batched exports like any request).
+ */
+function otelTracing(sampling) {
+  return JSON.stringify({
+    extensionProviders: [{ name: "otel", opentelemetry: { service: "binding:ORIGIN", http: { path: "/v1/traces", timeout: "1s" } } }],
+    defaultProviders: { tracing: ["otel"] },
+    defaultConfig: { tracing: { sampling } },
+  });
+}
+
 export const SCENARIOS = [
   {
     id: "a",
@@ -125,13 +137,9 @@ export const SCENARIOS = [
     id: "j",
     title: "(c) + access log on (Istio's default text format, one line per request) + an unsampled trace context (provider at 0 %)",
     ...gatewayOn(100),
-    // A tracing provider at 0 % sampling: every request gets a trace context (ids, traceparent and B3
-    // on the upstream request) and records nothing — issue 8's "unsampled trace context".
-    gatewayVars: { MESH_CONFIG: JSON.stringify({
-      extensionProviders: [{ name: "otel", opentelemetry: { service: "binding:ORIGIN", http: { path: "/v1/traces", timeout: "1s" } } }],
-      defaultProviders: { tracing: ["otel"] },
-      defaultConfig: { tracing: { sampling: 0 } },
-    }) },
+    // A tracing provider at 0 % sampling: every request gets a trace context (ids, traceparent on the
+    // upstream request) and records nothing — issue 8's "unsampled trace context".
+    gatewayVars: { MESH_CONFIG: otelTracing(0) },
     resources: () => [telemetry({ accessLogging: [{ providers: [{ name: "envoy" }] }] })],
     request: gatewayRequest(100),
     expectRoute: `r${middleRoute(100)}`,
@@ -153,12 +161,7 @@ export const SCENARIOS = [
     id: "l",
     title: "(c) with every request traced (100 % sampling; server + client span exported over OTLP/HTTP)",
     ...gatewayOn(100),
-    // The origin Worker stands in for the collector (it answers the batched exports like any request).
-    gatewayVars: { MESH_CONFIG: JSON.stringify({
-      extensionProviders: [{ name: "otel", opentelemetry: { service: "binding:ORIGIN", http: { path: "/v1/traces", timeout: "1s" } } }],
-      defaultProviders: { tracing: ["otel"] },
-      defaultConfig: { tracing: { sampling: 100 } },
-    }) },
+    gatewayVars: { MESH_CONFIG: otelTracing(100) },
     request: gatewayRequest(100),
     expectRoute: `r${middleRoute(100)}`,
     targets: [

@@ -7,7 +7,7 @@ import { exports } from "cloudflare:workers";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { applyYaml } from "../helpers/admin.js";
-import { gatewayYaml, loopbackOriginYaml } from "../helpers/fixtures.js";
+import { gatewayYaml, loopbackOriginYaml, SPIFFE_CERT_DER } from "../helpers/fixtures.js";
 
 const { echo } = inject("origins");
 const ISSUER = "https://issuer.example.com";
@@ -213,8 +213,7 @@ spec:
 });
 
 describe("edge client certificates: what the Gateway server's tls.mode asks for", () => {
-  // A real leaf (openssl, P-256) with URI SAN spiffe://cluster.local/ns/foo/sa/bar, as Cloudflare hands it in cf.tlsClientAuth.certRFC9440.
-  const CERT = ":MIIB4TCCAYegAwIBAgIUVl6u77zUssSxZ5CNgIB5IBDY4K0wCgYIKoZIzj0EAwIwJjEWMBQGA1UECgwNY2x1c3Rlci5sb2NhbDEMMAoGA1UEAwwDYmFyMB4XDTI2MTEyNjIwMDM0MloXDTM2MTEyMzIwMDM0MlowJjEWMBQGA1UECgwNY2x1c3Rlci5sb2NhbDEMMAoGA1UEAwwDYmFyMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE1fFexmITp++Qei4svuWP0rsYmJP4trFA6oqMOH0I2g8/L4RHZGaZhkgtnAXpVCbpw73iNAMhgadj6ZklHhkB1qOBkjCBjzAdBgNVHQ4EFgQU00EQXRRMaj2QIf0ibazRj2yzBIowHwYDVR0jBBgwFoAU00EQXRRMaj2QIf0ibazRj2yzBIowDwYDVR0TAQH/BAUwAwEB/zA8BgNVHREENTAzhiRzcGlmZmU6Ly9jbHVzdGVyLmxvY2FsL25zL2Zvby9zYS9iYXKCC2Jhci5mb28uc3ZjMAoGCCqGSM49BAMCA0gAMEUCIQCDLqaBWbBE9Ir62XwvqdaLT0/t+wbbsU57uUlKqNiUEgIgSnJDF1XYcnesHeOyWarAkNVpZsNYG0S5DR7Skh28vRs=:";
+  const CERT = `:${SPIFFE_CERT_DER}:`;
   const verified = { certPresented: "1", certVerified: "SUCCESS", certRevoked: "0", certSubjectDN: "CN=bar,O=cluster.local", certRFC9440: CERT };
   const call = (host: string, path: string, withCert: boolean) =>
     exports.default.fetch(`https://${host}${path}`, { headers: { host }, ...(withCert ? { cf: { tlsClientAuth: verified } } : {}) } as RequestInit);

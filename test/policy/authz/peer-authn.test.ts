@@ -17,6 +17,7 @@ const peerAuthnMode = (table: PeerAuthnTable | undefined, port: number, workload
 import { checkPeerIdentity, edgeClientCert, edgePeerMode, spiffeIdentity, type PeerCaller } from "../../../src/policy/peer-authn/peer-identity.js";
 import { decodeRfc9440, subjectAltNames } from "../../../src/policy/peer-authn/x509-san.js";
 import { pa } from "./fixtures.js";
+import { SPIFFE_CERT_DER as REAL_CERT } from "../../helpers/fixtures.js";
 
 const GW: MeshOptions = { gatewayLabels: { istio: "ingressgateway", app: "edge" }, gatewayNamespace: "gateways", trustDomain: "cluster.local" };
 const t = (day: number) => `2024-01-${String(day).padStart(2, "0")}T00:00:00Z`;
@@ -68,9 +69,6 @@ describe("precedence", () => {
   });
 });
 
-// A real leaf certificate (openssl, P-256) with SANs URI:spiffe://cluster.local/ns/foo/sa/bar, DNS:bar.foo.svc.
-const REAL_CERT =
-  "MIIB4TCCAYegAwIBAgIUVl6u77zUssSxZ5CNgIB5IBDY4K0wCgYIKoZIzj0EAwIwJjEWMBQGA1UECgwNY2x1c3Rlci5sb2NhbDEMMAoGA1UEAwwDYmFyMB4XDTI2MTEyNjIwMDM0MloXDTM2MTEyMzIwMDM0MlowJjEWMBQGA1UECgwNY2x1c3Rlci5sb2NhbDEMMAoGA1UEAwwDYmFyMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE1fFexmITp++Qei4svuWP0rsYmJP4trFA6oqMOH0I2g8/L4RHZGaZhkgtnAXpVCbpw73iNAMhgadj6ZklHhkB1qOBkjCBjzAdBgNVHQ4EFgQU00EQXRRMaj2QIf0ibazRj2yzBIowHwYDVR0jBBgwFoAU00EQXRRMaj2QIf0ibazRj2yzBIowDwYDVR0TAQH/BAUwAwEB/zA8BgNVHREENTAzhiRzcGlmZmU6Ly9jbHVzdGVyLmxvY2FsL25zL2Zvby9zYS9iYXKCC2Jhci5mb28uc3ZjMAoGCCqGSM49BAMCA0gAMEUCIQCDLqaBWbBE9Ir62XwvqdaLT0/t+wbbsU57uUlKqNiUEgIgSnJDF1XYcnesHeOyWarAkNVpZsNYG0S5DR7Skh28vRs=";
 
 // ---- a minimal DER writer for synthetic certificates ----
 const len = (n: number): number[] => (n < 128 ? [n] : n < 256 ? [0x81, n] : [0x82, n >> 8, n & 0xff]);
